@@ -1,0 +1,226 @@
+//! Entities: tagged name mentions grouped into one entry per real-world referent.
+//!
+//! Grouping is conservative, because a wrong merge is worse than a missed one:
+//! - the same name (case-insensitive, a leading `the` and possessive `'s` aside) is one entity;
+//! - a shorter person name joins a longer one whose words it ends or starts with
+//!   (`Zelenskyy` → `Volodymyr Zelenskyy`), only when exactly one candidate fits, so that
+//!   `Clinton` stays apart when the article names both Hillary and Bill Clinton;
+//! - an acronym joins the organization or place whose initials it spells (`U.S.` →
+//!   `United States`, `NSDC` → `National Security and Defense Council`).
+
+use std::collections::HashMap;
+
+use super::annotation::{EntityType, MentionKind};
+use super::ner::TaggedMention;
+use super::segment::Segmentation;
+
+/// A mention in byte offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MentionSpan {
+    pub start: usize,
+    pub end: usize,
+    pub kind: MentionKind,
+}
+
+/// One referent with its mentions, in byte offsets.
+#[derive(Debug, Clone)]
+pub struct EntityGroup {
+    pub entity_type: EntityType,
+    pub name: String,
+    pub mentions: Vec<MentionSpan>,
+    pub salience: f64,
+}
+
+const TITLE_WORDS: &[&str] = &[
+    "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "the", "president", "sen.", "senator",
+    "gov.", "governor", "rep.", "prof.", "gen.", "general",
+];
+
+/// Name words, lower-cased, with titles dropped.
+fn name_words(text: &str, seg: &Segmentation, m: &TaggedMention) -> Vec<String> {
+    let mut words: Vec<String> = (m.tokens.0..m.tokens.1)
+        .map(|i| text[seg.tokens[i].start..seg.tokens[i].end].to_lowercase())
+        .filter(|w| w != "'s" && w != "\u{2019}s")
+        .collect();
+    while words.len() > 1 && TITLE_WORDS.contains(&words[0].as_str()) {
+        words.remove(0);
+    }
+    words
+}
+
+/// The initials of a multi-word name, skipping function words (`National Security and
+/// Defense Council` → `nsdc`).
+fn initials(words: &[String]) -> String {
+    words
+        .iter()
+        .filter(|w| !matches!(w.as_str(), "and" | "of" | "the" | "for" | "&" | "de"))
+        .filter_map(|w| w.chars().next())
+        .collect()
+}
+
+fn acronym_key(word: &str) -> Option<String> {
+    let letters: String = word.chars().filter(|c| *c != '.').collect();
+    (letters.len() >= 2 && letters.chars().all(|c| c.is_alphabetic()))
+        .then(|| letters.to_lowercase())
+}
+
+/// Groups tagged mentions (MISC dropped) into entities, most salient first.
+pub fn group(text: &str, seg: &Segmentation, tagged: &[TaggedMention]) -> Vec<EntityGroup> {
+    let mentions: Vec<(&TaggedMention, EntityType, Vec<String>)> = tagged
+        .iter()
+        .filter_map(|m| Some((m, m.entity_type()?, name_words(text, seg, m))))
+        .collect();
+    // Longest names first, so that short forms find the full name they abbreviate.
+    let mut order: Vec<usize> = (0..mentions.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(mentions[i].2.len()), mentions[i].0.start));
+
+    struct Draft {
+        words: Vec<String>,
+        votes: HashMap<EntityType, usize>,
+        members: Vec<usize>,
+    }
+    let mut drafts: Vec<Draft> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for &i in &order {
+        let (_, ty, words) = &mentions[i];
+        let key = words.join(" ");
+        let target = by_key.get(&key).copied().or_else(|| {
+            // A short person name: the one entity whose full name starts or ends with it.
+            if words.len() < 3 {
+                let fits: Vec<usize> = drafts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| {
+                        d.words.len() > words.len()
+                            && d.votes.contains_key(&EntityType::Person)
+                            && (d.words.ends_with(words) || d.words.starts_with(words))
+                            && (*ty == EntityType::Person || words.len() == 1)
+                    })
+                    .map(|(k, _)| k)
+                    .collect();
+                if fits.len() == 1 {
+                    return Some(fits[0]);
+                }
+                if fits.len() > 1 {
+                    return None;
+                }
+            }
+            // An acronym: the one organization or place whose initials it spells.
+            if words.len() == 1 && *ty != EntityType::Person {
+                let raw = &text[mentions[i].0.start..mentions[i].0.end];
+                if raw.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) {
+                    if let Some(acr) = acronym_key(&words[0]) {
+                        let fits: Vec<usize> = drafts
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, d)| d.words.len() >= 2 && initials(&d.words) == acr)
+                            .map(|(k, _)| k)
+                            .collect();
+                        if fits.len() == 1 {
+                            return Some(fits[0]);
+                        }
+                    }
+                }
+            }
+            None
+        });
+        let k = match target {
+            Some(k) => k,
+            None => {
+                drafts.push(Draft {
+                    words: words.clone(),
+                    votes: HashMap::new(),
+                    members: Vec::new(),
+                });
+                drafts.len() - 1
+            }
+        };
+        by_key.entry(key).or_insert(k);
+        *drafts[k].votes.entry(*ty).or_default() += 1;
+        drafts[k].members.push(i);
+    }
+
+    let n_sent = seg.sentences.len().max(1);
+    let sentence_of = |byte: usize| seg.sentences.partition_point(|s| s.end <= byte);
+    let mut groups: Vec<EntityGroup> = drafts
+        .into_iter()
+        .map(|d| {
+            let entity_type = d
+                .votes
+                .iter()
+                .max_by_key(|(t, n)| (**n, std::cmp::Reverse(**t)))
+                .map(|(t, _)| *t)
+                .unwrap_or(EntityType::Person);
+            let mut ms: Vec<&TaggedMention> = d.members.iter().map(|&i| mentions[i].0).collect();
+            ms.sort_by_key(|m| m.start);
+            // The most complete name: most words (titles dropped), then the earliest.
+            let best = d
+                .members
+                .iter()
+                .map(|&i| &mentions[i])
+                .max_by_key(|(m, _, w)| (w.len(), std::cmp::Reverse(m.start)))
+                .map(|(m, _, _)| canonical_text(text, seg, m))
+                .unwrap_or_default();
+            // Salience: mentions, weighted towards the headline and lead.
+            let raw: f64 = ms
+                .iter()
+                .map(|m| {
+                    let s = sentence_of(m.start);
+                    1.0 + if s < 3 { 1.0 } else { 0.0 } + 0.5 * (1.0 - s as f64 / n_sent as f64)
+                })
+                .sum();
+            EntityGroup {
+                entity_type,
+                name: best,
+                mentions: ms
+                    .iter()
+                    .map(|m| MentionSpan {
+                        start: m.start,
+                        end: m.end,
+                        kind: MentionKind::Name,
+                    })
+                    .collect(),
+                salience: raw,
+            }
+        })
+        .collect();
+    normalize_salience(&mut groups);
+    groups
+}
+
+/// The mention's text without a possessive `'s` or a leading title.
+fn canonical_text(text: &str, seg: &Segmentation, m: &TaggedMention) -> String {
+    let (mut a, mut b) = m.tokens;
+    while b > a + 1 {
+        let w = &text[seg.tokens[b - 1].start..seg.tokens[b - 1].end];
+        if w == "'s" || w == "\u{2019}s" {
+            b -= 1;
+        } else {
+            break;
+        }
+    }
+    while b > a + 1 {
+        let w = text[seg.tokens[a].start..seg.tokens[a].end].to_lowercase();
+        if TITLE_WORDS.contains(&w.as_str()) {
+            a += 1;
+        } else {
+            break;
+        }
+    }
+    text[seg.tokens[a].start..seg.tokens[b - 1].end].to_string()
+}
+
+/// Scales salience to sum to 1 and sorts entities by it, most salient first.
+pub fn normalize_salience(groups: &mut [EntityGroup]) {
+    let total: f64 = groups.iter().map(|g| g.salience).sum();
+    if total > 0.0 {
+        for g in groups.iter_mut() {
+            g.salience = (g.salience / total * 1000.0).round() / 1000.0;
+        }
+    }
+    groups.sort_by(|a, b| {
+        b.salience
+            .total_cmp(&a.salience)
+            .then(a.mentions[0].start.cmp(&b.mentions[0].start))
+    });
+}

@@ -1,0 +1,125 @@
+//! The analysis core: text in, annotations out. No I/O, no async, no HTTP types.
+//!
+//! The whole flow is [`Analyzer::annotate`]:
+//! input (plain or HTML) → [`segment`] (paragraphs, sentences, tokens) → [`ner`] (name
+//! mentions) → [`entities`] (mentions grouped into referents) → [`statements`] (who said what)
+//! → [`render`] (offsets converted to the requested unit).
+
+pub mod annotation;
+pub mod entities;
+pub mod error;
+pub mod html;
+pub mod ner;
+pub mod offsets;
+pub mod render;
+pub mod segment;
+pub mod statements;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub use annotation::Annotation;
+pub use error::{AnalysisError, ModelError};
+pub use offsets::OffsetUnit;
+
+use ner::lexicon::NewsLexicon;
+use ner::model::Model;
+use ner::Tagger;
+
+/// The entity model compiled into the binary (see `models/README.md` for how it was trained).
+pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/ner.bin");
+
+/// The format of the submitted text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InputFormat {
+    /// Plain text: offsets index it as given.
+    #[default]
+    Text,
+    /// HTML: the article's text is extracted first and returned as `text`.
+    Html,
+}
+
+impl InputFormat {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "text" => Some(Self::Text),
+            "html" => Some(Self::Html),
+            _ => None,
+        }
+    }
+}
+
+/// One document to annotate, already validated by the shell that received it.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    pub id: Option<String>,
+    pub text: String,
+    pub format: InputFormat,
+    pub offsets: OffsetUnit,
+}
+
+/// Built once and shared by every request: the tagger and its word resources.
+pub struct Analyzer {
+    tagger: Tagger,
+}
+
+impl Analyzer {
+    /// The analyzer with the model embedded in the binary.
+    pub fn embedded() -> Result<Self, ModelError> {
+        Self::from_model_bytes(EMBEDDED_MODEL)
+    }
+
+    /// An analyzer with a model read from bytes (e.g. `--model PATH`).
+    pub fn from_model_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        Ok(Self::new(Model::from_bytes(bytes)?))
+    }
+
+    pub fn new(model: Model) -> Self {
+        Self {
+            tagger: Tagger {
+                model,
+                lexicon: Box::new(NewsLexicon::embedded()),
+            },
+        }
+    }
+
+    pub fn tagger(&self) -> &Tagger {
+        &self.tagger
+    }
+
+    pub fn model_info(&self) -> annotation::ModelInfo {
+        annotation::ModelInfo {
+            name: self.tagger.model.name.clone(),
+            version: self.tagger.model.version.clone(),
+        }
+    }
+
+    /// Annotates one document.
+    pub fn annotate(&self, doc: &Document) -> Result<Annotation, AnalysisError> {
+        let extracted = match doc.format {
+            InputFormat::Text => None,
+            InputFormat::Html => Some(html::extract_text(&doc.text)),
+        };
+        let text = extracted.as_deref().unwrap_or(&doc.text);
+        if text.trim().is_empty() {
+            return Err(AnalysisError::EmptyText);
+        }
+        let seg = segment::segment(text);
+        let tagged = self.tagger.tag(text, &seg);
+        let entities = entities::group(text, &seg, &tagged);
+        let statements = statements::extract(text, &seg, &entities);
+        Ok(render::render(
+            render::Analysis {
+                id: doc.id.clone(),
+                text,
+                segmentation: &seg,
+                entities: &entities,
+                statements: &statements,
+                model: self.model_info(),
+            },
+            doc.offsets,
+            extracted.is_some(),
+        ))
+    }
+}

@@ -1,0 +1,71 @@
+//! Entity mention tagging: tokens in, typed name mentions out.
+//!
+//! Stages: [`features`] turns each token (in its sentence and document) into hashed features;
+//! [`model`] scores them and decodes a BILOU sequence per sentence; spans of MISC are learnt from
+//! CoNLL but dropped here, since gloss reports people, organizations and locations only.
+
+pub mod features;
+pub mod lexicon;
+pub mod model;
+pub mod train;
+
+use super::annotation::EntityType;
+use super::segment::Segmentation;
+use features::Lexicon;
+use model::{Model, NUM_TAGS};
+
+/// A tagged name mention, in byte offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaggedMention {
+    pub start: usize,
+    pub end: usize,
+    /// Token indices `first..last` (exclusive).
+    pub tokens: (usize, usize),
+    pub class: usize,
+}
+
+impl TaggedMention {
+    /// The reported type, or `None` for MISC.
+    pub fn entity_type(&self) -> Option<EntityType> {
+        match model::CLASSES[self.class] {
+            "PER" => Some(EntityType::Person),
+            "ORG" => Some(EntityType::Organization),
+            "LOC" => Some(EntityType::Location),
+            _ => None,
+        }
+    }
+}
+
+/// The tagger: a model and the lexicon its features consult.
+pub struct Tagger {
+    pub model: Model,
+    pub lexicon: Box<dyn Lexicon + Send + Sync>,
+}
+
+impl Tagger {
+    /// Tags every sentence of a segmented document; all classes, MISC included.
+    pub fn tag(&self, text: &str, seg: &Segmentation) -> Vec<TaggedMention> {
+        let feats = features::extract(text, &seg.tokens, &seg.sentences, self.lexicon.as_ref());
+        let mut out = Vec::new();
+        let mut emissions: Vec<[f32; NUM_TAGS]> = Vec::new();
+        for s in &seg.sentences {
+            let (a, b) = s.tokens;
+            emissions.clear();
+            for i in a..b {
+                let mut e = [0f32; NUM_TAGS];
+                self.model.emissions(feats.of(i), &mut e);
+                emissions.push(e);
+            }
+            let tags = self.model.viterbi(&emissions);
+            for (s0, e0, class) in model::spans_from_tags(&tags) {
+                out.push(TaggedMention {
+                    start: seg.tokens[a + s0].start,
+                    end: seg.tokens[a + e0 - 1].end,
+                    tokens: (a + s0, a + e0),
+                    class,
+                });
+            }
+        }
+        out
+    }
+}
