@@ -8,5 +8,6 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod api;
 pub mod eval;
 pub mod http;

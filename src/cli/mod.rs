@@ -1,1 +1,79 @@
+//! The command-line shell: `gloss serve | annotate | eval | train | openapi`.
 
+mod annotate;
+pub mod data;
+mod eval;
+mod train;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::analysis::Analyzer;
+
+#[derive(Parser)]
+#[command(name = "gloss", version, about = "Reads a news article and says who is in it and who said what.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Which entity model to use.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ModelArgs {
+    /// Load the entity model from this file instead of the one embedded in the binary.
+    #[arg(long, env = "GLOSS_MODEL", value_name = "PATH")]
+    pub model: Option<PathBuf>,
+}
+
+impl ModelArgs {
+    pub fn analyzer(&self) -> anyhow::Result<Analyzer> {
+        Ok(match &self.model {
+            None => Analyzer::embedded()?,
+            Some(p) => {
+                let bytes = std::fs::read(p)
+                    .map_err(|e| anyhow::anyhow!("cannot read model {}: {e}", p.display()))?;
+                Analyzer::from_model_bytes(&bytes)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+            }
+        })
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API.
+    Serve(crate::http::config::ServeArgs),
+    /// Annotate files, stdin, or JSONL requests; annotations are written to stdout.
+    Annotate(annotate::AnnotateArgs),
+    /// Score gloss on gold data, printing what the reference scorers print.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
+    /// Train a model from gold data.
+    #[command(subcommand)]
+    Train(train::TrainCommand),
+    /// Print the OpenAPI document the server implements (regenerates openapi.yaml).
+    Openapi,
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => crate::http::serve(args),
+        Command::Annotate(args) => annotate::run(args),
+        Command::Eval(cmd) => eval::run(cmd),
+        Command::Train(cmd) => train::run(cmd),
+        Command::Openapi => {
+            print!("{}", crate::http::openapi::generate_yaml());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("gloss: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -45,7 +45,19 @@ pub struct Tagger {
 impl Tagger {
     /// Tags every sentence of a segmented document; all classes, MISC included.
     pub fn tag(&self, text: &str, seg: &Segmentation) -> Vec<TaggedMention> {
-        let feats = features::extract(text, &seg.tokens, &seg.sentences, self.lexicon.as_ref());
+        tag_with(&self.model, self.lexicon.as_ref(), text, seg)
+    }
+}
+
+/// Tags a segmented document with any model and lexicon (training evaluates its snapshots so).
+pub fn tag_with(
+    model: &Model,
+    lexicon: &dyn Lexicon,
+    text: &str,
+    seg: &Segmentation,
+) -> Vec<TaggedMention> {
+    {
+        let feats = features::extract(text, &seg.tokens, &seg.sentences, lexicon);
         let mut out = Vec::new();
         let mut emissions: Vec<[f32; NUM_TAGS]> = Vec::new();
         for s in &seg.sentences {
@@ -53,10 +65,10 @@ impl Tagger {
             emissions.clear();
             for i in a..b {
                 let mut e = [0f32; NUM_TAGS];
-                self.model.emissions(feats.of(i), &mut e);
+                model.emissions(feats.of(i), &mut e);
                 emissions.push(e);
             }
-            let tags = self.model.viterbi(&emissions);
+            let tags = model.viterbi(&emissions);
             for (s0, e0, class) in model::spans_from_tags(&tags) {
                 out.push(TaggedMention {
                     start: seg.tokens[a + s0].start,
