@@ -9,8 +9,9 @@ use crate::analysis::{AnalysisError, Document, InputFormat, OffsetUnit};
 /// A document to annotate.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct AnnotateRequest {
-    /// The article: plain text, or HTML with `format: "html"`.
-    #[schema(min_length = 1)]
+    /// The article: plain text, or HTML with `format: "html"`. Must contain more than white
+    /// space.
+    #[schema(value_type = String, required = true, pattern = r"\S")]
     pub text: Option<String>,
     /// Echoed in the annotation.
     pub id: Option<String>,
@@ -22,13 +23,20 @@ pub struct AnnotateRequest {
     pub offsets: Option<String>,
 }
 
+/// The article itself, as a `text/plain` or `text/html` body.
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"\S")]
+pub struct ArticleBody(pub String);
+
 impl AnnotateRequest {
     /// Validates the request into a document, or says which field is wrong.
     pub fn into_document(self) -> Result<Document, Problem> {
         let format = match self.format.as_deref() {
             None => InputFormat::Text,
             Some(f) => InputFormat::parse(f).ok_or_else(|| {
-                Problem::invalid_field(format!("unknown format {f:?}: expected \"text\" or \"html\""))
+                Problem::invalid_field(format!(
+                    "unknown format {f:?}: expected \"text\" or \"html\""
+                ))
             })?,
         };
         let offsets = match self.offsets.as_deref() {
@@ -42,7 +50,7 @@ impl AnnotateRequest {
         let text = self
             .text
             .ok_or_else(|| Problem::invalid_field("`text` is missing".to_string()))?;
-        if text.trim().is_empty() {
+        if crate::analysis::is_blank(&text) {
             return Err(Problem::from(&AnalysisError::EmptyText));
         }
         Ok(Document {
@@ -84,7 +92,12 @@ impl Problem {
         Self::new(422, "invalid-field", "Invalid request field", detail)
     }
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
-        Self::new(415, "unsupported-media-type", "Unsupported content type", detail)
+        Self::new(
+            415,
+            "unsupported-media-type",
+            "Unsupported content type",
+            detail,
+        )
     }
     pub fn too_large(limit: usize) -> Self {
         Self::new(
@@ -130,15 +143,24 @@ impl Problem {
         Self::new(404, "not-found", "Not found", "no such route")
     }
     pub fn method_not_allowed() -> Self {
-        Self::new(405, "method-not-allowed", "Method not allowed", "this route does not take that method")
+        Self::new(
+            405,
+            "method-not-allowed",
+            "Method not allowed",
+            "this route does not take that method",
+        )
     }
 }
 
 impl From<&AnalysisError> for Problem {
     fn from(e: &AnalysisError) -> Self {
         match e {
-            AnalysisError::EmptyText => Problem::new(422, "empty-text", "Empty text", e.to_string()),
-            AnalysisError::TooLong { .. } => Problem::new(413, "body-too-large", "Document too large", e.to_string()),
+            AnalysisError::EmptyText => {
+                Problem::new(422, "empty-text", "Empty text", e.to_string())
+            }
+            AnalysisError::TooLong { .. } => {
+                Problem::new(413, "body-too-large", "Document too large", e.to_string())
+            }
         }
     }
 }
@@ -146,7 +168,9 @@ impl From<&AnalysisError> for Problem {
 /// Parses a JSON request body: syntax errors and invalid UTF-8 are 400, wrong shapes are 422.
 pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     if let Err(e) = std::str::from_utf8(body) {
-        return Err(Problem::malformed(format!("the body is not valid UTF-8: {e}")));
+        return Err(Problem::malformed(format!(
+            "the body is not valid UTF-8: {e}"
+        )));
     }
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => Problem::invalid_field(e.to_string()),
@@ -166,7 +190,10 @@ mod tests {
             ..Default::default()
         };
         let p = bad.into_document().unwrap_err();
-        assert_eq!((p.status, p.problem_type.as_str()), (422, "/problems/invalid-field"));
+        assert_eq!(
+            (p.status, p.problem_type.as_str()),
+            (422, "/problems/invalid-field")
+        );
         assert!(p.detail.contains("xml"));
         let empty = AnnotateRequest {
             text: Some("  ".into()),
@@ -174,7 +201,15 @@ mod tests {
         };
         assert_eq!(empty.into_document().unwrap_err().status, 422);
         assert_eq!(parse_json::<AnnotateRequest>(b"{").unwrap_err().status, 400);
-        assert_eq!(parse_json::<AnnotateRequest>(b"{\"text\": 5}").unwrap_err().status, 422);
-        assert_eq!(parse_json::<AnnotateRequest>(b"\xff").unwrap_err().status, 400);
+        assert_eq!(
+            parse_json::<AnnotateRequest>(b"{\"text\": 5}")
+                .unwrap_err()
+                .status,
+            422
+        );
+        assert_eq!(
+            parse_json::<AnnotateRequest>(b"\xff").unwrap_err().status,
+            400
+        );
     }
 }

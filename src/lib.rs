@@ -7,7 +7,7 @@
 //! - [`eval`]: scorers that reproduce `../shared/tools/score_*.py`.
 
 pub mod analysis;
-pub mod cli;
 pub mod api;
+pub mod cli;
 pub mod eval;
 pub mod http;

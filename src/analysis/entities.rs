@@ -32,8 +32,24 @@ pub struct EntityGroup {
 }
 
 const TITLE_WORDS: &[&str] = &[
-    "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "the", "president", "sen.", "senator",
-    "gov.", "governor", "rep.", "prof.", "gen.", "general",
+    "mr",
+    "mr.",
+    "mrs",
+    "mrs.",
+    "ms",
+    "ms.",
+    "dr",
+    "dr.",
+    "the",
+    "president",
+    "sen.",
+    "senator",
+    "gov.",
+    "governor",
+    "rep.",
+    "prof.",
+    "gen.",
+    "general",
 ];
 
 /// Name words, lower-cased, with titles dropped.
@@ -83,7 +99,7 @@ pub fn group(text: &str, seg: &Segmentation, tagged: &[TaggedMention]) -> Vec<En
     let mut by_key: HashMap<String, usize> = HashMap::new();
     for &i in &order {
         let (_, ty, words) = &mentions[i];
-        let key = words.join(" ");
+        let key = format!("{}|{}", ty.short(), words.join(" "));
         let target = by_key.get(&key).copied().or_else(|| {
             // A short person name: the one entity whose full name starts or ends with it.
             if words.len() < 3 {
@@ -108,7 +124,11 @@ pub fn group(text: &str, seg: &Segmentation, tagged: &[TaggedMention]) -> Vec<En
             // An acronym: the one organization or place whose initials it spells.
             if words.len() == 1 && *ty != EntityType::Person {
                 let raw = &text[mentions[i].0.start..mentions[i].0.end];
-                if raw.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) {
+                if raw
+                    .chars()
+                    .filter(|c| c.is_alphabetic())
+                    .all(char::is_uppercase)
+                {
                     if let Some(acr) = acronym_key(&words[0]) {
                         let fits: Vec<usize> = drafts
                             .iter()

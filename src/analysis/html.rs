@@ -14,9 +14,35 @@ const DROPPED: &[&str] = &[
 
 /// Elements that break paragraphs.
 const BLOCKS: &[&str] = &[
-    "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "article",
-    "section", "main", "tr", "table", "pre", "hr", "dd", "dt", "dl", "figcaption", "title", "body",
-    "html", "td", "th",
+    "p",
+    "div",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "article",
+    "section",
+    "main",
+    "tr",
+    "table",
+    "pre",
+    "hr",
+    "dd",
+    "dt",
+    "dl",
+    "figcaption",
+    "title",
+    "body",
+    "html",
+    "td",
+    "th",
 ];
 
 /// Extracts the readable text of an HTML document.
@@ -31,7 +57,9 @@ pub fn extract_text(html: &str) -> String {
         if bytes[i] == b'<' {
             // Comments and doctype.
             if html[i..].starts_with("<!--") {
-                i = html[i + 4..].find("-->").map_or(html.len(), |p| i + 4 + p + 3);
+                i = html[i + 4..]
+                    .find("-->")
+                    .map_or(html.len(), |p| i + 4 + p + 3);
                 continue;
             }
             if html[i..].starts_with("<!") || html[i..].starts_with("<?") {
@@ -53,11 +81,9 @@ pub fn extract_text(html: &str) -> String {
                             let close = format!("</{name}");
                             let rest = &html[end..];
                             let lower = rest.to_ascii_lowercase();
-                            i = lower
-                                .find(&close)
-                                .map_or(html.len(), |p| {
-                                    end + p + rest[p..].find('>').map_or(rest.len() - p, |q| q + 1)
-                                });
+                            i = lower.find(&close).map_or(html.len(), |p| {
+                                end + p + rest[p..].find('>').map_or(rest.len() - p, |q| q + 1)
+                            });
                             continue;
                         }
                         dropped.push(name);
@@ -70,7 +96,10 @@ pub fn extract_text(html: &str) -> String {
             }
         }
         // Text up to the next '<'.
-        let next = html[i + 1..].find('<').map_or(html.len(), |p| i + 1 + p);
+        let step = html[i..].chars().next().map_or(1, char::len_utf8);
+        let next = html[i + step..]
+            .find('<')
+            .map_or(html.len(), |p| i + step + p);
         if dropped.is_empty() {
             pending_text.push_str(&html[i..next]);
         }
@@ -161,7 +190,10 @@ mod tests {
 
     #[test]
     fn malformed_markup_is_kept_as_text() {
-        assert_eq!(extract_text("a < b and <p unclosed"), "a < b and <p unclosed");
+        assert_eq!(
+            extract_text("a < b and <p unclosed"),
+            "a < b and <p unclosed"
+        );
         assert_eq!(extract_text(""), "");
     }
 }

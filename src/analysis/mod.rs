@@ -29,6 +29,13 @@ use ner::Tagger;
 /// The entity model compiled into the binary (see `models/README.md` for how it was trained).
 pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/ner.bin");
 
+/// Whether a text has nothing to annotate: only white space (as JSON Schema's `\S` sees it,
+/// so the API's contract and this check agree on what counts as empty).
+pub fn is_blank(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+}
+
 /// The format of the submitted text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -102,7 +109,7 @@ impl Analyzer {
             InputFormat::Html => Some(html::extract_text(&doc.text)),
         };
         let text = extracted.as_deref().unwrap_or(&doc.text);
-        if text.trim().is_empty() {
+        if is_blank(text) {
             return Err(AnalysisError::EmptyText);
         }
         let seg = segment::segment(text);

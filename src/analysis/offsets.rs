@@ -118,10 +118,19 @@ mod tests {
     fn converts_each_unit() {
         let text = "a😀é b";
         let byte_b = text.find('b').unwrap();
-        assert_eq!(OffsetMap::new(text, OffsetUnit::Codepoint).convert(byte_b), 4);
+        assert_eq!(
+            OffsetMap::new(text, OffsetUnit::Codepoint).convert(byte_b),
+            4
+        );
         assert_eq!(OffsetMap::new(text, OffsetUnit::Utf16).convert(byte_b), 5);
-        assert_eq!(OffsetMap::new(text, OffsetUnit::Utf8).convert(byte_b), byte_b);
-        assert_eq!(slice_in_unit(text, 1, 2, OffsetUnit::Codepoint).unwrap(), "😀");
+        assert_eq!(
+            OffsetMap::new(text, OffsetUnit::Utf8).convert(byte_b),
+            byte_b
+        );
+        assert_eq!(
+            slice_in_unit(text, 1, 2, OffsetUnit::Codepoint).unwrap(),
+            "😀"
+        );
         assert_eq!(slice_in_unit(text, 1, 3, OffsetUnit::Utf16).unwrap(), "😀");
         assert_eq!(slice_in_unit(text, 1, 2, OffsetUnit::Utf16), None);
     }

@@ -43,8 +43,11 @@ pub fn render(a: Analysis, unit: OffsetUnit, include_text: bool) -> Annotation {
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let mut ms: Vec<(usize, usize, MentionKind)> =
-                g.mentions.iter().map(|m| (m.start, m.end, m.kind)).collect();
+            let mut ms: Vec<(usize, usize, MentionKind)> = g
+                .mentions
+                .iter()
+                .map(|m| (m.start, m.end, m.kind))
+                .collect();
             ms.extend(extra[i].iter().copied());
             ms.sort_by_key(|m| (m.0, m.1));
             ms.dedup_by_key(|m| (m.0, m.1));

@@ -35,9 +35,9 @@ pub struct Segmentation {
 
 /// Abbreviations that take a period and do not end a sentence by themselves.
 const TITLE_ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "cmdr",
-    "adm", "maj", "st", "rev", "hon", "pres", "supt", "fr", "jr", "sr", "messrs", "mme", "mlle",
-    "atty", "insp", "cpl", "pvt", "amb", "sec", "gens",
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt",
+    "cmdr", "adm", "maj", "st", "rev", "hon", "pres", "supt", "fr", "jr", "sr", "messrs", "mme",
+    "mlle", "atty", "insp", "cpl", "pvt", "amb", "sec", "gens",
 ];
 
 /// Abbreviations that take a period but may end a sentence (checked against the next word).
@@ -54,10 +54,51 @@ const OTHER_ABBREVIATIONS: &[&str] = &[
 /// Words that start sentences: after an ambiguous abbreviation (`U.S.`, `Inc.`) a capitalised
 /// word from this list is taken as the start of a new sentence.
 const SENTENCE_STARTERS: &[&str] = &[
-    "The", "A", "An", "He", "She", "It", "They", "We", "I", "You", "But", "And", "In", "On", "At",
-    "This", "That", "These", "Those", "There", "His", "Her", "Its", "Their", "Our", "If", "When",
-    "While", "After", "Before", "However", "Meanwhile", "Still", "Yet", "So", "As", "For", "Some",
-    "Many", "Most", "Officials", "Asked", "Last", "Earlier", "Later",
+    "The",
+    "A",
+    "An",
+    "He",
+    "She",
+    "It",
+    "They",
+    "We",
+    "I",
+    "You",
+    "But",
+    "And",
+    "In",
+    "On",
+    "At",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "There",
+    "His",
+    "Her",
+    "Its",
+    "Their",
+    "Our",
+    "If",
+    "When",
+    "While",
+    "After",
+    "Before",
+    "However",
+    "Meanwhile",
+    "Still",
+    "Yet",
+    "So",
+    "As",
+    "For",
+    "Some",
+    "Many",
+    "Most",
+    "Officials",
+    "Asked",
+    "Last",
+    "Earlier",
+    "Later",
 ];
 
 fn is_word_char(c: char) -> bool {
@@ -221,7 +262,10 @@ fn ends_sentence(tok: &str, next: Option<&str>) -> bool {
 }
 
 fn is_opening_quote(c: char) -> bool {
-    matches!(c, '"' | '\u{201C}' | '\u{AB}' | '\'' | '\u{2018}' | '(' | '`')
+    matches!(
+        c,
+        '"' | '\u{201C}' | '\u{AB}' | '\'' | '\u{2018}' | '(' | '`'
+    )
 }
 
 /// Segments `text` into paragraphs, sentences and tokens.
@@ -336,11 +380,27 @@ mod tests {
         assert_eq!(
             toks("U.S. President Donald Trump's envoy, Mr. O'Neill-Smith, paid $3.5 million."),
             vec![
-                "U.S.", "President", "Donald", "Trump", "'s", "envoy", ",", "Mr.", "O'Neill-Smith",
-                ",", "paid", "$", "3.5", "million", "."
+                "U.S.",
+                "President",
+                "Donald",
+                "Trump",
+                "'s",
+                "envoy",
+                ",",
+                "Mr.",
+                "O'Neill-Smith",
+                ",",
+                "paid",
+                "$",
+                "3.5",
+                "million",
+                "."
             ]
         );
-        assert_eq!(toks("“Kyiv’s” don't -- 1,000"), vec!["“", "Kyiv", "’s", "”", "do", "n't", "--", "1,000"]);
+        assert_eq!(
+            toks("“Kyiv’s” don't -- 1,000"),
+            vec!["“", "Kyiv", "’s", "”", "do", "n't", "--", "1,000"]
+        );
         assert_eq!(toks("students' rights"), vec!["students", "'", "rights"]);
     }
 
@@ -348,21 +408,38 @@ mod tests {
     fn sentences_on_news() {
         assert_eq!(
             sents("Mr. Smith met Dr. J. Brown at 9 a.m. on Jan. 5. They talked."),
-            vec!["Mr. Smith met Dr. J. Brown at 9 a.m. on Jan. 5.", "They talked."]
+            vec![
+                "Mr. Smith met Dr. J. Brown at 9 a.m. on Jan. 5.",
+                "They talked."
+            ]
         );
         assert_eq!(
             sents("He lives in the U.S. The talks ended. Growth was 3.5 percent."),
-            vec!["He lives in the U.S.", "The talks ended.", "Growth was 3.5 percent."]
+            vec![
+                "He lives in the U.S.",
+                "The talks ended.",
+                "Growth was 3.5 percent."
+            ]
         );
         assert_eq!(
             sents("\"We are ready,\" he said. \"Talks will go on.\" She agreed."),
-            vec!["\"We are ready,\" he said.", "\"Talks will go on.\"", "She agreed."]
+            vec![
+                "\"We are ready,\" he said.",
+                "\"Talks will go on.\"",
+                "She agreed."
+            ]
         );
         assert_eq!(
             sents("(LONDON) -- The U.S. President spoke.\n\nNew paragraph here"),
-            vec!["(LONDON) -- The U.S. President spoke.", "New paragraph here"]
+            vec![
+                "(LONDON) -- The U.S. President spoke.",
+                "New paragraph here"
+            ]
         );
-        assert_eq!(sents("U.S. President Biden spoke."), vec!["U.S. President Biden spoke."]);
+        assert_eq!(
+            sents("U.S. President Biden spoke."),
+            vec!["U.S. President Biden spoke."]
+        );
     }
 
     #[test]
@@ -376,6 +453,9 @@ mod tests {
     fn empty_and_odd_input() {
         assert!(segment("").sentences.is_empty());
         assert_eq!(sents("   \n\n "), Vec::<&str>::new());
-        assert_eq!(toks("a\u{0301}b 👩‍👩‍👧"), vec!["a\u{0301}b", "👩", "\u{200d}", "👩", "\u{200d}", "👧"]);
+        assert_eq!(
+            toks("a\u{0301}b 👩‍👩‍👧"),
+            vec!["a\u{0301}b", "👩", "\u{200d}", "👩", "\u{200d}", "👧"]
+        );
     }
 }

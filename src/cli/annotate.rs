@@ -63,8 +63,12 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<ExitCode> {
             readers.push(("stdin".into(), Box::new(std::io::stdin().lock())));
         }
         for f in &a.files {
-            let file = std::fs::File::open(f).with_context(|| format!("cannot open {}", f.display()))?;
-            readers.push((f.display().to_string(), Box::new(std::io::BufReader::new(file))));
+            let file =
+                std::fs::File::open(f).with_context(|| format!("cannot open {}", f.display()))?;
+            readers.push((
+                f.display().to_string(),
+                Box::new(std::io::BufReader::new(file)),
+            ));
         }
         for (name, reader) in readers {
             failures += annotate_jsonl(&analyzer, reader, &mut out, offsets, format, &progress)
@@ -85,7 +89,12 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<ExitCode> {
             inputs.push((Some(f.display().to_string()), text));
         }
         for (id, text) in inputs {
-            let doc = Document { id: id.clone(), text, format, offsets };
+            let doc = Document {
+                id: id.clone(),
+                text,
+                format,
+                offsets,
+            };
             match analyzer.annotate(&doc) {
                 Ok(ann) => {
                     if a.pretty {
@@ -180,13 +189,25 @@ fn annotate_line(
     };
     let id = req.id.clone();
     let req = AnnotateRequest {
-        format: req.format.or_else(|| Some(if format == InputFormat::Html { "html" } else { "text" }.into())),
+        format: req.format.or_else(|| {
+            Some(
+                if format == InputFormat::Html {
+                    "html"
+                } else {
+                    "text"
+                }
+                .into(),
+            )
+        }),
         offsets: req.offsets.or_else(|| {
-            Some(match offsets {
-                OffsetUnit::Codepoint => "codepoint",
-                OffsetUnit::Utf16 => "utf16",
-                OffsetUnit::Utf8 => "utf8",
-            }.into())
+            Some(
+                match offsets {
+                    OffsetUnit::Codepoint => "codepoint",
+                    OffsetUnit::Utf16 => "utf16",
+                    OffsetUnit::Utf8 => "utf8",
+                }
+                .into(),
+            )
         }),
         ..req
     };

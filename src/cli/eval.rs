@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use rayon::prelude::*;
 
-use super::data::{id_string, read_jsonl, NerDoc, QuoteDoc};
+use super::data::{read_jsonl, NerDoc, QuoteDoc};
 use super::ModelArgs;
 use crate::analysis::annotation::{Annotation, MentionKind};
 use crate::analysis::{Analyzer, Document};
@@ -89,7 +89,11 @@ pub fn ner_spans(a: &Annotation) -> SpanSet {
 pub fn score_ner(analyzer: &Analyzer, docs: &[NerDoc]) -> NerScore {
     let preds: Vec<SpanSet> = docs
         .par_iter()
-        .map(|d| annotate_text(analyzer, &d.text).map(|a| ner_spans(&a)).unwrap_or_default())
+        .map(|d| {
+            annotate_text(analyzer, &d.text)
+                .map(|a| ner_spans(&a))
+                .unwrap_or_default()
+        })
         .collect();
     let mut score = NerScore::default();
     for (d, p) in docs.iter().zip(&preds) {
@@ -100,7 +104,6 @@ pub fn score_ner(analyzer: &Analyzer, docs: &[NerDoc]) -> NerScore {
             .collect();
         score.add(&gold, p);
     }
-    let _ = docs.iter().map(|d| id_string(&d.id)).count();
     score
 }
 

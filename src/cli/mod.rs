@@ -3,6 +3,7 @@
 mod annotate;
 pub mod data;
 mod eval;
+mod healthcheck;
 mod train;
 
 use std::path::PathBuf;
@@ -13,7 +14,11 @@ use clap::{Parser, Subcommand};
 use crate::analysis::Analyzer;
 
 #[derive(Parser)]
-#[command(name = "gloss", version, about = "Reads a news article and says who is in it and who said what.")]
+#[command(
+    name = "gloss",
+    version,
+    about = "Reads a news article and says who is in it and who said what."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,6 +60,8 @@ enum Command {
     Train(train::TrainCommand),
     /// Print the OpenAPI document the server implements (regenerates openapi.yaml).
     Openapi,
+    /// Probe a running server's /healthz (for container HEALTHCHECKs; no curl needed).
+    Healthcheck(healthcheck::HealthcheckArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -64,6 +71,7 @@ pub fn run() -> ExitCode {
         Command::Annotate(args) => annotate::run(args),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Train(cmd) => train::run(cmd),
+        Command::Healthcheck(args) => healthcheck::run(args),
         Command::Openapi => {
             print!("{}", crate::http::openapi::generate_yaml());
             Ok(ExitCode::SUCCESS)

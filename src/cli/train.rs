@@ -74,13 +74,19 @@ fn dev_score(model: &Model, lexicon: &NewsLexicon, docs: &[NerDoc]) -> NerScore 
             let cp = |b: usize| d.text[..b].chars().count();
             mentions
                 .iter()
-                .filter_map(|m| Some((cp(m.start), cp(m.end), m.entity_type()?.short().to_string())))
+                .filter_map(|m| {
+                    Some((cp(m.start), cp(m.end), m.entity_type()?.short().to_string()))
+                })
                 .collect()
         })
         .collect();
     let mut s = NerScore::default();
     for (d, p) in docs.iter().zip(&preds) {
-        let gold: SpanSet = d.entities.iter().map(|e| (e.start, e.end, e.label.clone())).collect();
+        let gold: SpanSet = d
+            .entities
+            .iter()
+            .map(|e| (e.start, e.end, e.label.clone()))
+            .collect();
         s.add(&gold, p);
     }
     s
@@ -108,7 +114,8 @@ pub fn run(cmd: TrainCommand) -> anyhow::Result<ExitCode> {
         name: a.name.clone(),
         version: a.version.clone(),
     };
-    let model = train(&gold, &lexicon, &config, &mut |p| match p {
+    let model = train(&gold, &lexicon, &config, &mut |p| {
+        match p {
         Progress::Prepared {
             sentences,
             features,
@@ -139,6 +146,7 @@ pub fn run(cmd: TrainCommand) -> anyhow::Result<ExitCode> {
                 t0.elapsed().as_secs_f64()
             );
         }
+    }
     });
     let bytes = model.to_bytes();
     std::fs::write(&a.out, &bytes)?;
@@ -152,7 +160,11 @@ pub fn run(cmd: TrainCommand) -> anyhow::Result<ExitCode> {
     for (p, d) in &dev {
         // Score the saved (quantized) model, which is what ships.
         let saved = Model::from_bytes(&bytes)?;
-        print!("{}", dev_score(&saved, &lexicon, d).report(&p.display().to_string(), &a.out.display().to_string()));
+        print!(
+            "{}",
+            dev_score(&saved, &lexicon, d)
+                .report(&p.display().to_string(), &a.out.display().to_string())
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -22,9 +22,21 @@ impl Counts {
 }
 
 pub fn prf(tp: usize, fp: usize, fn_: usize) -> (f64, f64, f64) {
-    let p = if tp + fp > 0 { tp as f64 / (tp + fp) as f64 } else { 0.0 };
-    let r = if tp + fn_ > 0 { tp as f64 / (tp + fn_) as f64 } else { 0.0 };
-    let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    let p = if tp + fp > 0 {
+        tp as f64 / (tp + fp) as f64
+    } else {
+        0.0
+    };
+    let r = if tp + fn_ > 0 {
+        tp as f64 / (tp + fn_) as f64
+    } else {
+        0.0
+    };
+    let f = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
     (p, r, f)
 }
 
@@ -71,7 +83,11 @@ impl NerScore {
     pub fn report(&self, gold: &str, pred: &str) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "gold={gold}\npred={pred}\ndocs={}", self.docs);
-        let _ = writeln!(out, "{:<26}{:>7}{:>7}{:>7}{:>8}{:>8}{:>8}", "label", "gold", "pred", "tp", "P", "R", "F1");
+        let _ = writeln!(
+            out,
+            "{:<26}{:>7}{:>7}{:>7}{:>8}{:>8}{:>8}",
+            "label", "gold", "pred", "tp", "P", "R", "F1"
+        );
         let mut row = |name: &str, c: Counts| {
             let (p, r, f) = c.prf();
             let _ = writeln!(
@@ -90,7 +106,10 @@ impl NerScore {
             row(l, self.by_label.get(*l).copied().unwrap_or_default());
         }
         row("combined PER+ORG+LOC", self.combined(&LABELS));
-        row("combined PER+ORG+LOC+MISC", self.combined(&["PER", "ORG", "LOC", "MISC"]));
+        row(
+            "combined PER+ORG+LOC+MISC",
+            self.combined(&["PER", "ORG", "LOC", "MISC"]),
+        );
         let mut other: Vec<&String> = self
             .by_label
             .keys()

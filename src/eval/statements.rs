@@ -45,7 +45,11 @@ impl Piece {
 
 fn norm_str(x: Option<&str>) -> Option<String> {
     let x = x?;
-    let collapsed = x.split(py_space).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    let collapsed = x
+        .split(py_space)
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     let lowered: String = collapsed.chars().flat_map(char::to_lowercase).collect();
     let t = lowered.trim_matches(|c: char| is_trim(c) || c == ' ');
     (!t.is_empty()).then(|| t.to_string())
@@ -127,11 +131,19 @@ pub struct StatementScore {
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
-    if b > 0 { a as f64 / b as f64 } else { 0.0 }
+    if b > 0 {
+        a as f64 / b as f64
+    } else {
+        0.0
+    }
 }
 
 fn f1(p: f64, r: f64) -> f64 {
-    if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 }
+    if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    }
 }
 
 impl StatementScore {
@@ -166,7 +178,13 @@ impl StatementScore {
         let r = ratio(t.matched, self.gold);
         let sp = ratio(t.quote_speaker_correct, self.pred);
         let sr = ratio(t.quote_speaker_correct, self.gold);
-        (p, r, f1(p, r), ratio(t.speaker_correct, t.speaker_evaluated), f1(sp, sr))
+        (
+            p,
+            r,
+            f1(p, r),
+            ratio(t.speaker_correct, t.speaker_evaluated),
+            f1(sp, sr),
+        )
     }
 
     /// The table `score_quotes.py` prints, row for row.

@@ -23,7 +23,10 @@ pub fn handle() -> PrometheusHandle {
             let builder = PrometheusBuilder::new()
                 .set_buckets_for_metric(
                     Matcher::Full(LATENCY.to_string()),
-                    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0],
+                    &[
+                        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                        10.0, 30.0,
+                    ],
                 )
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             let recorder = builder.build_recorder();
@@ -32,7 +35,11 @@ pub fn handle() -> PrometheusHandle {
             // still renders what this one records.
             let _ = metrics::set_global_recorder(recorder);
             metrics::describe_counter!(REQUESTS, "HTTP requests by route and status");
-            metrics::describe_histogram!(LATENCY, metrics::Unit::Seconds, "HTTP request latency by route");
+            metrics::describe_histogram!(
+                LATENCY,
+                metrics::Unit::Seconds,
+                "HTTP request latency by route"
+            );
             metrics::describe_gauge!(IN_FLIGHT, "HTTP requests being served");
             metrics::describe_counter!(DOCUMENTS, "Documents annotated");
             metrics::describe_counter!(BYTES, metrics::Unit::Bytes, "Bytes of text annotated");

@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{metrics, AppState};
 use crate::analysis::annotation::{Annotation, ModelInfo};
 use crate::analysis::{Analyzer, Document};
-use crate::api::{parse_json, AnnotateRequest, Problem};
+use crate::api::{parse_json, AnnotateRequest, ArticleBody, Problem};
 
 /// Options for `text/plain` and `text/html` bodies, which carry the article itself.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -41,7 +41,13 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
 }
 
 fn is_json(mt: &str) -> bool {
@@ -82,8 +88,8 @@ fn annotate_one(analyzer: &Analyzer, doc: &Document) -> Result<Annotation, Probl
         description = "The article: a JSON request, or the article itself as text/plain or text/html.",
         content(
             (AnnotateRequest = "application/json"),
-            (String = "text/plain"),
-            (String = "text/html")
+            (ArticleBody = "text/plain"),
+            (ArticleBody = "text/html")
         )
     ),
     responses(
@@ -140,7 +146,16 @@ async fn parse_request(
         })
     };
     match mt.as_str() {
-        m if is_json(m) => parse_json(&read_body(headers, body, state.limits.body_limit).await?),
+        m if is_json(m) => {
+            // Query options apply to JSON bodies too; the body's own fields win.
+            let r: AnnotateRequest = parse_json(&read_body(headers, body, state.limits.body_limit).await?)?;
+            Ok(AnnotateRequest {
+                id: r.id.or(q.id.clone()),
+                format: r.format.or(q.format.clone()),
+                offsets: r.offsets.or(q.offsets.clone()),
+                text: r.text,
+            })
+        }
         "text/plain" => {
             let bytes = read_body(headers, body, state.limits.body_limit).await?;
             text_body(bytes, q.format.clone())
@@ -236,9 +251,16 @@ pub async fn annotate_batch(
     let bytes = read_body(&headers, body, state.limits.body_limit).await?;
     let batch: BatchRequest = parse_json(&bytes)?;
     if batch.documents.len() > state.limits.batch_limit {
-        return Err(Problem::batch_too_large(batch.documents.len(), state.limits.batch_limit));
+        return Err(Problem::batch_too_large(
+            batch.documents.len(),
+            state.limits.batch_limit,
+        ));
     }
-    tracing::info!(documents = batch.documents.len(), body_bytes = bytes.len(), "batch");
+    tracing::info!(
+        documents = batch.documents.len(),
+        body_bytes = bytes.len(),
+        "batch"
+    );
     let analyzer = state.analyzer.clone();
     let results = state
         .workers
@@ -275,19 +297,30 @@ fn ndjson(state: AppState, body: Body) -> Result<Response, Problem> {
                         return error_line(line_no, None, Problem::too_large(limit));
                     }
                     Err(LinesCodecError::Io(e)) => {
-                        return error_line(line_no, None, Problem::malformed(format!("reading the body failed: {e}")));
+                        return error_line(
+                            line_no,
+                            None,
+                            Problem::malformed(format!("reading the body failed: {e}")),
+                        );
                     }
                 };
                 let id = serde_json::from_str::<serde_json::Value>(&raw)
                     .ok()
                     .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned));
-                let doc = match parse_json::<AnnotateRequest>(raw.as_bytes()).and_then(AnnotateRequest::into_document) {
+                let doc = match parse_json::<AnnotateRequest>(raw.as_bytes())
+                    .and_then(AnnotateRequest::into_document)
+                {
                     Ok(d) => d,
                     Err(p) => return error_line(line_no, id, p),
                 };
                 let analyzer = state.analyzer.clone();
                 let result = match state.workers.slot().await {
-                    Ok(slot) => state.workers.run(slot, move || annotate_one(&analyzer, &doc)).await,
+                    Ok(slot) => {
+                        state
+                            .workers
+                            .run(slot, move || annotate_one(&analyzer, &doc))
+                            .await
+                    }
                     Err(p) => Err(p),
                 };
                 match result.and_then(|r| r) {
@@ -338,7 +371,12 @@ pub async fn healthz() -> Json<Health> {
 ), tag = "operations")]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, Problem> {
     if !state.ready.load(Ordering::SeqCst) {
-        return Err(Problem::new(503, "not-ready", "Not ready", "the server is shutting down"));
+        return Err(Problem::new(
+            503,
+            "not-ready",
+            "Not ready",
+            "the server is shutting down",
+        ));
     }
     Ok(Json(Ready {
         status: "ready".into(),

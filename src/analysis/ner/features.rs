@@ -140,8 +140,7 @@ pub fn extract(
         for i in a..b {
             let w = words[i];
             let first = w.chars().next().unwrap_or(' ');
-            if first.is_uppercase() && i > a && !headline[si] && w.chars().any(char::is_lowercase)
-            {
+            if first.is_uppercase() && i > a && !headline[si] && w.chars().any(char::is_lowercase) {
                 *cap_noninitial.entry(lowers[i].clone()).or_default() += 1;
             } else if first.is_lowercase() {
                 *lower_seen.entry(lowers[i].clone()).or_default() += 1;
@@ -233,7 +232,14 @@ pub fn extract(
             f(24, 1);
         }
         if t.has_alpha {
-            f(25, (t.cap_elsewhere as u64) | (t.lower_elsewhere as u64) << 1 | (t.is_title as u64) << 2 | (t.is_upper as u64) << 3 | ((i == a) as u64) << 4);
+            f(
+                25,
+                (t.cap_elsewhere as u64)
+                    | (t.lower_elsewhere as u64) << 1
+                    | (t.is_title as u64) << 2
+                    | (t.is_upper as u64) << 3
+                    | ((i == a) as u64) << 4,
+            );
         }
         f(26, mix(mix(shape_at(-1), t.shape), shape_at(1)));
         f(27, mix(lower_at(-1), lower_at(1)));

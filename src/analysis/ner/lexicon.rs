@@ -20,13 +20,34 @@ pub struct Gazetteers {
 
 /// The embedded lists, in a fixed order (bit i = list i).
 pub const LISTS: &[(&str, &str)] = &[
-    ("countries", include_str!("../../../data/gazetteers/countries.txt")),
-    ("admin1", include_str!("../../../data/gazetteers/admin1.txt")),
-    ("cities", include_str!("../../../data/gazetteers/cities.txt")),
-    ("first_names", include_str!("../../../data/gazetteers/first_names.txt")),
-    ("last_names", include_str!("../../../data/gazetteers/last_names.txt")),
-    ("organizations", include_str!("../../../data/gazetteers/organizations.txt")),
-    ("nationalities", include_str!("../../../data/gazetteers/nationalities.txt")),
+    (
+        "countries",
+        include_str!("../../../data/gazetteers/countries.txt"),
+    ),
+    (
+        "admin1",
+        include_str!("../../../data/gazetteers/admin1.txt"),
+    ),
+    (
+        "cities",
+        include_str!("../../../data/gazetteers/cities.txt"),
+    ),
+    (
+        "first_names",
+        include_str!("../../../data/gazetteers/first_names.txt"),
+    ),
+    (
+        "last_names",
+        include_str!("../../../data/gazetteers/last_names.txt"),
+    ),
+    (
+        "organizations",
+        include_str!("../../../data/gazetteers/organizations.txt"),
+    ),
+    (
+        "nationalities",
+        include_str!("../../../data/gazetteers/nationalities.txt"),
+    ),
 ];
 
 impl Gazetteers {

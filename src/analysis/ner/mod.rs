@@ -12,7 +12,7 @@ pub mod train;
 use super::annotation::EntityType;
 use super::segment::Segmentation;
 use features::Lexicon;
-use model::{Model, NUM_TAGS};
+use model::{Model, CLASSES, NUM_TAGS};
 
 /// A tagged name mention, in byte offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,16 @@ pub fn tag_with(
                 emissions.push(e);
             }
             let tags = model.viterbi(&emissions);
-            for (s0, e0, class) in model::spans_from_tags(&tags) {
+            for (mut s0, e0, class) in model::spans_from_tags(&tags) {
+                // Titles are not part of a person's name (`Mayor Angela Torres` → `Angela
+                // Torres`), as in the annotation guidelines the model learnt from; a capitalised
+                // title at the start of a sentence or headline sometimes slips in.
+                while CLASSES[class] == "PER"
+                    && e0 - s0 > 1
+                    && is_title(&text[seg.tokens[a + s0].start..seg.tokens[a + s0].end])
+                {
+                    s0 += 1;
+                }
                 out.push(TaggedMention {
                     start: seg.tokens[a + s0].start,
                     end: seg.tokens[a + e0 - 1].end,
@@ -80,4 +89,58 @@ pub fn tag_with(
         }
         out
     }
+}
+
+/// Titles and roles written before a name.
+const TITLES: &[&str] = &[
+    "mr",
+    "mr.",
+    "mrs",
+    "mrs.",
+    "ms",
+    "ms.",
+    "dr",
+    "dr.",
+    "prof",
+    "prof.",
+    "mayor",
+    "president",
+    "minister",
+    "senator",
+    "sen.",
+    "gov.",
+    "governor",
+    "rep.",
+    "representative",
+    "chancellor",
+    "secretary",
+    "judge",
+    "gen.",
+    "col.",
+    "lt.",
+    "capt.",
+    "captain",
+    "bishop",
+    "rabbi",
+    "sheikh",
+    "coach",
+    "ambassador",
+    "envoy",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "director",
+    "chairman",
+    "chairwoman",
+    "premier",
+    "sgt.",
+    "officer",
+    "detective",
+    "commissioner",
+    "councilman",
+    "councilwoman",
+];
+
+pub fn is_title(word: &str) -> bool {
+    TITLES.contains(&word.to_lowercase().as_str())
 }

@@ -42,9 +42,7 @@ pub fn make_tag(class: usize, part: u8) -> Tag {
 pub fn allowed(a: Option<Tag>, b: Tag) -> bool {
     let open = |t: Tag| matches!(tag_part(t), b'B' | b'I');
     match a {
-        Some(a) if open(a) => {
-            matches!(tag_part(b), b'I' | b'L') && tag_class(a) == tag_class(b)
-        }
+        Some(a) if open(a) => matches!(tag_part(b), b'I' | b'L') && tag_class(a) == tag_class(b),
         _ => matches!(tag_part(b), b'O' | b'B' | b'U'),
     }
 }
@@ -160,7 +158,9 @@ impl Model {
         }
         let v = r.u32()?;
         if v != FORMAT_VERSION {
-            return Err(ModelError::Format(format!("format version {v}, expected {FORMAT_VERSION}")));
+            return Err(ModelError::Format(format!(
+                "format version {v}, expected {FORMAT_VERSION}"
+            )));
         }
         let name = r.string()?;
         let version = r.string()?;
@@ -168,7 +168,9 @@ impl Model {
         let transitions = (0..NUM_TAGS * NUM_TAGS)
             .map(|_| r.f32())
             .collect::<Result<Vec<_>, _>>()?;
-        let start = (0..NUM_TAGS).map(|_| r.f32()).collect::<Result<Vec<_>, _>>()?;
+        let start = (0..NUM_TAGS)
+            .map(|_| r.f32())
+            .collect::<Result<Vec<_>, _>>()?;
         let n = r.u64()? as usize;
         if n > bytes.len() / 12 {
             return Err(ModelError::Format("feature count exceeds file size".into()));
@@ -245,9 +247,9 @@ pub fn viterbi(emissions: &[[f32; NUM_TAGS]], transitions: &[f32], start: &[f32]
     const NEG: f32 = f32::NEG_INFINITY;
     let mut score = vec![[NEG; NUM_TAGS]; n];
     let mut back = vec![[0u8; NUM_TAGS]; n];
-    for t in 0..NUM_TAGS {
+    for (t, slot) in score[0].iter_mut().enumerate() {
         if allowed(None, t) {
-            score[0][t] = start[t] + emissions[0][t];
+            *slot = start[t] + emissions[0][t];
         }
     }
     for i in 1..n {
@@ -272,9 +274,9 @@ pub fn viterbi(emissions: &[[f32; NUM_TAGS]], transitions: &[f32], start: &[f32]
     }
     let mut last = 0;
     let mut best = NEG;
-    for t in 0..NUM_TAGS {
-        if allowed_last(t) && score[n - 1][t] > best {
-            best = score[n - 1][t];
+    for (t, &s) in score[n - 1].iter().enumerate() {
+        if allowed_last(t) && s > best {
+            best = s;
             last = t;
         }
     }

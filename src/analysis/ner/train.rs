@@ -29,11 +29,7 @@ pub struct Alignment {
 
 /// Aligns gold spans to tokens: a span aligns when it starts at a token start and ends at a
 /// token end. Unaligned spans are counted and trained on as the tokens they fully cover.
-fn prepare(
-    docs: &[GoldDocument],
-    lexicon: &dyn Lexicon,
-    align: &mut Alignment,
-) -> Vec<Example> {
+fn prepare(docs: &[GoldDocument], lexicon: &dyn Lexicon, align: &mut Alignment) -> Vec<Example> {
     let mut out = Vec::new();
     for doc in docs {
         let seg = segment::segment(&doc.text);
@@ -98,8 +94,17 @@ pub struct TrainConfig {
 
 /// Progress reports from training.
 pub enum Progress<'a> {
-    Prepared { sentences: usize, features: usize, alignment: Alignment },
-    Epoch { epoch: usize, errors: usize, tokens: usize, model: &'a Model },
+    Prepared {
+        sentences: usize,
+        features: usize,
+        alignment: Alignment,
+    },
+    Epoch {
+        epoch: usize,
+        errors: usize,
+        tokens: usize,
+        model: &'a Model,
+    },
 }
 
 /// Weights with the averaging trick: `avg = w - u / c`.
@@ -110,7 +115,10 @@ struct Averaged {
 
 impl Averaged {
     fn new(n: usize) -> Self {
-        Self { w: vec![0.0; n], u: vec![0.0; n] }
+        Self {
+            w: vec![0.0; n],
+            u: vec![0.0; n],
+        }
     }
     #[inline]
     fn add(&mut self, i: usize, d: f32, c: f32) {

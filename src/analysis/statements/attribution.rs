@@ -24,54 +24,308 @@ pub struct SpeakerRef {
 
 /// Reporting verbs: speech, writing, and the attitudes PolNeAR-style attribution covers.
 const CUE_VERBS: &[&str] = &[
-    "said", "says", "say", "saying", "told", "tells", "tell", "added", "adds", "add", "stated",
-    "states", "wrote", "writes", "write", "warned", "warns", "warn", "claimed", "claims", "claim",
-    "claiming", "denied", "denies", "deny", "insisted", "insists", "argued", "argues", "argue",
-    "noted", "notes", "explained", "explains", "announced", "announces", "acknowledged",
-    "acknowledges", "asserted", "asserts", "suggested", "suggests", "believes", "believed",
-    "believe", "thinks", "thought", "think", "reported", "reports", "tweeted", "tweets", "posted",
-    "declared", "declares", "maintained", "maintains", "predicted", "predicts", "promised",
-    "promises", "vowed", "vows", "pledged", "urged", "urges", "asked", "asks", "replied",
-    "responded", "countered", "conceded", "concedes", "admitted", "admits", "confirmed",
-    "confirms", "estimated", "estimates", "concluded", "recalled", "testified", "alleged",
-    "alleges", "contended", "contends", "complained", "complains", "cautioned", "indicated",
-    "emphasized", "emphasised", "stressed", "agreed", "hopes", "hoped", "expects", "expected",
-    "fears", "feared", "worries", "worried", "charged", "charges", "accused", "accuses",
-    "blasted", "criticized", "criticised", "praised", "proclaimed", "boasted", "bragged",
-    "joked", "quipped", "mused", "speculated", "revealed", "reveals", "disclosed", "showed",
-    "shows", "found", "finds", "learned", "knows", "knew", "contend", "understands", "feels",
-    "felt", "wants", "wanted", "want", "demanded", "demands", "called", "calls", "described",
-    "describes", "questioned", "doubted", "doubts", "acknowledge", "recommended", "proposed",
-    "signaled", "signalled", "hinted", "implied", "observed", "remarked", "commented",
-    "reiterated", "repeated", "assured", "informed", "advised", "reminded", "pointed",
-    "mentioned", "suspects", "suspected", "assumed", "guessed", "decided", "wondered",
-    "agree", "agrees", "insist", "deny", "note", "argue", "warn", "believe", "told",
+    "said",
+    "says",
+    "say",
+    "saying",
+    "told",
+    "tells",
+    "tell",
+    "added",
+    "adds",
+    "add",
+    "stated",
+    "states",
+    "wrote",
+    "writes",
+    "write",
+    "warned",
+    "warns",
+    "warn",
+    "claimed",
+    "claims",
+    "claim",
+    "claiming",
+    "denied",
+    "denies",
+    "deny",
+    "insisted",
+    "insists",
+    "argued",
+    "argues",
+    "argue",
+    "noted",
+    "notes",
+    "explained",
+    "explains",
+    "announced",
+    "announces",
+    "acknowledged",
+    "acknowledges",
+    "asserted",
+    "asserts",
+    "suggested",
+    "suggests",
+    "believes",
+    "believed",
+    "believe",
+    "thinks",
+    "thought",
+    "think",
+    "reported",
+    "reports",
+    "tweeted",
+    "tweets",
+    "posted",
+    "declared",
+    "declares",
+    "maintained",
+    "maintains",
+    "predicted",
+    "predicts",
+    "promised",
+    "promises",
+    "vowed",
+    "vows",
+    "pledged",
+    "urged",
+    "urges",
+    "asked",
+    "asks",
+    "replied",
+    "responded",
+    "countered",
+    "conceded",
+    "concedes",
+    "admitted",
+    "admits",
+    "confirmed",
+    "confirms",
+    "estimated",
+    "estimates",
+    "concluded",
+    "recalled",
+    "testified",
+    "alleged",
+    "alleges",
+    "contended",
+    "contends",
+    "complained",
+    "complains",
+    "cautioned",
+    "indicated",
+    "emphasized",
+    "emphasised",
+    "stressed",
+    "agreed",
+    "hopes",
+    "hoped",
+    "expects",
+    "expected",
+    "fears",
+    "feared",
+    "worries",
+    "worried",
+    "charged",
+    "charges",
+    "accused",
+    "accuses",
+    "blasted",
+    "criticized",
+    "criticised",
+    "praised",
+    "proclaimed",
+    "boasted",
+    "bragged",
+    "joked",
+    "quipped",
+    "mused",
+    "speculated",
+    "revealed",
+    "reveals",
+    "disclosed",
+    "showed",
+    "shows",
+    "found",
+    "finds",
+    "learned",
+    "knows",
+    "knew",
+    "contend",
+    "understands",
+    "feels",
+    "felt",
+    "wants",
+    "wanted",
+    "want",
+    "demanded",
+    "demands",
+    "called",
+    "calls",
+    "described",
+    "describes",
+    "questioned",
+    "doubted",
+    "doubts",
+    "acknowledge",
+    "recommended",
+    "proposed",
+    "signaled",
+    "signalled",
+    "hinted",
+    "implied",
+    "observed",
+    "remarked",
+    "commented",
+    "reiterated",
+    "repeated",
+    "assured",
+    "informed",
+    "advised",
+    "reminded",
+    "pointed",
+    "mentioned",
+    "suspects",
+    "suspected",
+    "assumed",
+    "guessed",
+    "decided",
+    "wondered",
+    "agree",
+    "agrees",
+    "insist",
+    "deny",
+    "note",
+    "argue",
+    "warn",
+    "believe",
+    "told",
 ];
 
 const PRONOUNS: &[&str] = &["he", "she", "they", "it", "we", "i", "you"];
 
 /// Words that end a backward scan for a speaker noun phrase.
 const NP_STOP: &[&str] = &[
-    "that", "and", "but", "which", "who", "whom", "whose", "of", "in", "on", "to", "for", "with",
-    "as", "at", "by", "from", "is", "was", "were", "are", "be", "been", "has", "have", "had",
-    "will", "would", "could", "should", "can", "may", "might", "if", "when", "while", "because",
-    "after", "before", "than", "then", "so", "or", "not", "also", "about", "into", "over", "did",
-    "does", "do", "this", "what", "where", "how", "why", "there", "here", "said", "says",
-    "according", "just", "even", "still", "now", "only", "once", "n't", "not",
+    "that",
+    "and",
+    "but",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "of",
+    "in",
+    "on",
+    "to",
+    "for",
+    "with",
+    "as",
+    "at",
+    "by",
+    "from",
+    "is",
+    "was",
+    "were",
+    "are",
+    "be",
+    "been",
+    "has",
+    "have",
+    "had",
+    "will",
+    "would",
+    "could",
+    "should",
+    "can",
+    "may",
+    "might",
+    "if",
+    "when",
+    "while",
+    "because",
+    "after",
+    "before",
+    "than",
+    "then",
+    "so",
+    "or",
+    "not",
+    "also",
+    "about",
+    "into",
+    "over",
+    "did",
+    "does",
+    "do",
+    "this",
+    "what",
+    "where",
+    "how",
+    "why",
+    "there",
+    "here",
+    "said",
+    "says",
+    "according",
+    "just",
+    "even",
+    "still",
+    "now",
+    "only",
+    "once",
+    "n't",
+    "not",
 ];
 
 /// Auxiliaries and adverbs that may sit between a speaker and the cue (`has long said`).
 const BETWEEN: &[&str] = &[
-    "has", "have", "had", "also", "long", "previously", "later", "then", "again", "repeatedly",
-    "would", "will", "could", "did", "does", "reportedly", "recently", "once", "often",
-    "publicly", "privately", "later", "earlier", "further", "already", "has", "'s", "\u{2019}s",
-    "never", "always", "first", "separately", "both", "all", "initially", "quickly",
-    "immediately", "subsequently", "explicitly", "specifically", "clearly", "openly",
+    "has",
+    "have",
+    "had",
+    "also",
+    "long",
+    "previously",
+    "later",
+    "then",
+    "again",
+    "repeatedly",
+    "would",
+    "will",
+    "could",
+    "did",
+    "does",
+    "reportedly",
+    "recently",
+    "once",
+    "often",
+    "publicly",
+    "privately",
+    "later",
+    "earlier",
+    "further",
+    "already",
+    "has",
+    "'s",
+    "\u{2019}s",
+    "never",
+    "always",
+    "first",
+    "separately",
+    "both",
+    "all",
+    "initially",
+    "quickly",
+    "immediately",
+    "subsequently",
+    "explicitly",
+    "specifically",
+    "clearly",
+    "openly",
 ];
 
 const DETERMINERS: &[&str] = &[
-    "the", "a", "an", "his", "her", "their", "its", "our", "my", "your", "another", "some",
-    "two", "three", "several", "many", "other", "both",
+    "the", "a", "an", "his", "her", "their", "its", "our", "my", "your", "another", "some", "two",
+    "three", "several", "many", "other", "both",
 ];
 
 /// The analysed document as the rules see it.
@@ -282,7 +536,7 @@ fn statement_kind(doc: &Doc, content: &[(usize, usize)], quotes: &[Quote]) -> St
 /// Trims a token range to a content byte span: no leading `that` / `:` / `,`, no trailing
 /// sentence punctuation.
 fn content_span(doc: &Doc, mut a: usize, mut b: usize) -> Option<(usize, usize)> {
-    while a < b && (matches!(doc.lower[a].as_str(), "that" | ":" | "," | "--" | "-") ) {
+    while a < b && (matches!(doc.lower[a].as_str(), "that" | ":" | "," | "--" | "-")) {
         a += 1;
     }
     while b > a && matches!(doc.tok(b - 1), "." | "," | ";" | ":" | "--" | "-") {
@@ -354,7 +608,9 @@ pub fn extract(text: &str, seg: &Segmentation, entities: &[EntityGroup]) -> Vec<
                         start: seg.tokens[f.first].start,
                         end: seg.tokens[f.last - 1].end,
                         entity: f.entity,
-                        kind: if f.last == f.first + 1 && PRONOUNS.contains(&doc.lower[f.first].as_str()) {
+                        kind: if f.last == f.first + 1
+                            && PRONOUNS.contains(&doc.lower[f.first].as_str())
+                        {
                             MentionKind::Pronoun
                         } else if f.entity.is_some() {
                             MentionKind::Name
@@ -377,11 +633,16 @@ pub fn extract(text: &str, seg: &Segmentation, entities: &[EntityGroup]) -> Vec<
         }
         let close_tok = token_at(q.end);
         let si = seg.sentences.partition_point(|s| s.end <= q.start);
-        let Some(sent) = seg.sentences.get(si) else { continue };
+        let Some(sent) = seg.sentences.get(si) else {
+            continue;
+        };
         // Look for a statement whose content starts in the quote and whose cue follows it.
         if let Some((st, _)) = out.iter_mut().find(|(st, _)| {
             st.cue.is_some_and(|c| c.0 >= q.end && c.0 <= q.close + 40)
-                && st.content.first().is_some_and(|c| c.0 >= q.start && c.1 <= q.close)
+                && st
+                    .content
+                    .first()
+                    .is_some_and(|c| c.0 >= q.start && c.1 <= q.close)
         }) {
             st.content[0] = (q.start, q.end);
             st.kind = StatementKind::Direct;
@@ -464,13 +725,11 @@ fn attribute(
         // What follows the cue: content, or (at the end of the sentence) nothing but a time or
         // place phrase, in which case the content precedes the speaker.
         let rest_words = (cue_end..b).filter(|&i| !doc.is_punct(i)).count();
-        let clause_start = if sp.first > a && doc.tok(sp.first - 1) == "," {
-            Some(sp.first - 1)
-        } else if sp.first > a + 1 && doc.is_quote(sp.first - 1) && doc.tok(sp.first - 2) == "," {
-            Some(sp.first - 1)
-        } else {
-            None
-        };
+        // The content ends at the comma (or the closing quote after it) before the speaker.
+        let clause_start = (sp.first > a
+            && (doc.tok(sp.first - 1) == ","
+                || sp.first > a + 1 && doc.is_quote(sp.first - 1) && doc.tok(sp.first - 2) == ","))
+            .then(|| sp.first - 1);
         if let Some(cs) = clause_start {
             // `C, X said.` or `C1, X said, C2.` (the attribution interrupts the content).
             let mut pieces = vec![(a, cs)];
@@ -505,7 +764,11 @@ fn attribute(
         if doc.is_quote(end) && end > a && doc.tok(end - 1) == "," {
             end -= 1;
         }
-        return Some((cue, Some(sp), vec![(a, end + usize::from(doc.is_quote(k - 1)))]));
+        return Some((
+            cue,
+            Some(sp),
+            vec![(a, end + usize::from(doc.is_quote(k - 1)))],
+        ));
     }
     None
 }
@@ -518,7 +781,9 @@ fn link_speakers(doc: &Doc, statements: &mut [FoundStatement]) {
     let sentence_of = |b: usize| doc.seg.sentences.partition_point(|s| s.end <= b);
     let mut last_person: Option<(usize, usize)> = None; // (entity, sentence)
     for st in statements.iter_mut() {
-        let Some(sp) = st.speaker.as_mut() else { continue };
+        let Some(sp) = st.speaker.as_mut() else {
+            continue;
+        };
         if sp.entity.is_some() {
             if doc.entities[sp.entity.unwrap_or(0)].entity_type == EntityType::Person {
                 last_person = sp.entity.map(|e| (e, sentence_of(sp.start)));
@@ -530,7 +795,11 @@ fn link_speakers(doc: &Doc, statements: &mut [FoundStatement]) {
         match word.as_str() {
             "he" | "she" => {
                 // People named in this and the two previous sentences, before the pronoun.
-                let lo = doc.seg.sentences.get(si.saturating_sub(2)).map_or(0, |s| s.start);
+                let lo = doc
+                    .seg
+                    .sentences
+                    .get(si.saturating_sub(2))
+                    .map_or(0, |s| s.start);
                 let mut named: Vec<(usize, usize)> = Vec::new();
                 for (e, g) in doc.entities.iter().enumerate() {
                     if g.entity_type != EntityType::Person {
@@ -566,7 +835,8 @@ fn link_speakers(doc: &Doc, statements: &mut [FoundStatement]) {
                     .filter(|(_, g)| {
                         g.entity_type != EntityType::Location
                             && g.mentions.iter().any(|m| m.start < sp.start)
-                            && g.name.to_lowercase().split_whitespace().last() == Some(head.as_str())
+                            && g.name.to_lowercase().split_whitespace().last()
+                                == Some(head.as_str())
                     })
                     .map(|(e, _)| e)
                     .collect();

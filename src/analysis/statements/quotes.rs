@@ -73,7 +73,7 @@ pub fn find(text: &str, paragraphs: &[(usize, usize)]) -> Vec<Quote> {
             Mark::Close(_) => false,
             // A straight quote opens when nothing is open, unless it is glued to a word on its
             // left and free on its right (then it can only close).
-            Mark::Either => open.is_none() && !(is_word(before) && !is_word(after)),
+            Mark::Either => open.is_none() && (!is_word(before) || is_word(after)),
         };
         if let Some((os, cs)) = open {
             // A new paragraph began while the quote was open.
@@ -111,7 +111,10 @@ pub fn find(text: &str, paragraphs: &[(usize, usize)]) -> Vec<Quote> {
         let _ = k;
     }
     if let Some((os, cs)) = open {
-        let p_end = paragraphs.get(para_of(os)).map_or(text.len(), |p| p.1).max(cs);
+        let p_end = paragraphs
+            .get(para_of(os))
+            .map_or(text.len(), |p| p.1)
+            .max(cs);
         out.push(Quote {
             open: os,
             start: cs,
@@ -158,12 +161,19 @@ mod tests {
         let text = "\"First paragraph of the quote.\n\n\"Second and last,\" he said.\n\nAn \"unclosed quote here.";
         assert_eq!(
             quoted(text),
-            vec!["First paragraph of the quote.", "Second and last,", "unclosed quote here."]
+            vec![
+                "First paragraph of the quote.",
+                "Second and last,",
+                "unclosed quote here."
+            ]
         );
     }
 
     #[test]
     fn nyt_double_apostrophes() {
-        assert_eq!(quoted("He said ``we will win'' today."), vec!["we will win"]);
+        assert_eq!(
+            quoted("He said ``we will win'' today."),
+            vec!["we will win"]
+        );
     }
 }

@@ -1,0 +1,95 @@
+//! Statements on fixture articles written for these tests.
+
+use gloss::analysis::annotation::{Annotation, Statement, StatementKind};
+
+use crate::common::{annotate, fixture};
+
+/// The statement whose content starts with `prefix`.
+fn find<'a>(a: &'a Annotation, prefix: &str) -> &'a Statement {
+    a.statements
+        .iter()
+        .find(|s| {
+            s.content
+                .first()
+                .is_some_and(|c| c.text.starts_with(prefix))
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no statement starting {prefix:?}; have {:?}",
+                a.statements
+                    .iter()
+                    .map(|s| &s.content[0].text)
+                    .collect::<Vec<_>>()
+            )
+        })
+}
+
+fn speaker_entity_name<'a>(a: &'a Annotation, s: &Statement) -> Option<&'a str> {
+    let id = s.speaker.as_ref()?.entity.as_ref()?;
+    a.entities
+        .iter()
+        .find(|e| &e.id == id)
+        .map(|e| e.name.as_str())
+}
+
+#[test]
+fn indirect_speech_with_said_that() {
+    let a = annotate(&fixture("council-vote.txt"));
+    let s = find(&a, "the new bus network would start in March");
+    assert_eq!(s.kind, StatementKind::Indirect);
+    assert_eq!(s.cue.as_ref().unwrap().text, "said");
+    assert_eq!(
+        s.speaker.as_ref().unwrap().text,
+        "Mayor Angela Torres".trim_start_matches("Mayor ")
+    );
+    assert_eq!(speaker_entity_name(&a, s), Some("Angela Torres"));
+}
+
+#[test]
+fn direct_quote_then_continuation_without_a_cue() {
+    let a = annotate(&fixture("council-vote.txt"));
+    let first = find(&a, "This is the biggest change");
+    assert_eq!(first.kind, StatementKind::Direct);
+    assert_eq!(first.speaker.as_ref().unwrap().text, "Torres");
+    let next = find(&a, "Riders will see more frequent service");
+    assert_eq!(next.kind, StatementKind::Direct);
+    assert!(next.cue.is_none(), "the second quote has no cue of its own");
+    assert_eq!(speaker_entity_name(&a, next), Some("Angela Torres"));
+}
+
+#[test]
+fn pronoun_speakers_resolve_to_the_person_meant() {
+    let a = annotate(&fixture("council-vote.txt"));
+    let s = find(&a, "the city should have waited");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "He");
+    assert_eq!(speaker_entity_name(&a, s), Some("James Okafor"));
+    let h = annotate(&fixture("harbor-strike.txt"));
+    let q = find(&h, "We have waited two years");
+    assert_eq!(q.speaker.as_ref().unwrap().text, "she");
+    assert_eq!(speaker_entity_name(&h, q), Some("Marieke de Vries"));
+}
+
+#[test]
+fn nominal_speakers_are_reported_as_written() {
+    let a = annotate(&fixture("harbor-strike.txt"));
+    let s = find(&a, "container traffic would be diverted");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "The port authority");
+    assert_eq!(s.kind, StatementKind::Indirect);
+}
+
+#[test]
+fn mixed_quotes_keep_their_quoted_fragment() {
+    let a = annotate(&fixture("two-clintons.txt"));
+    let s = find(&a, "her husband had been");
+    assert_eq!(s.kind, StatementKind::Mixed);
+    assert_eq!(speaker_entity_name(&a, s), Some("Hillary Clinton"));
+}
+
+#[test]
+fn a_wrong_link_is_worse_than_none() {
+    // Two people named just before `he`: the pronoun is left unresolved.
+    let a = annotate("James Okafor met Pieter Jansen on Friday. He said the deal was off.");
+    let s = find(&a, "the deal was off");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "He");
+    assert_eq!(s.speaker.as_ref().unwrap().entity, None);
+}
