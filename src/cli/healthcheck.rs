@@ -31,7 +31,10 @@ pub fn run(a: HealthcheckArgs) -> anyhow::Result<ExitCode> {
     if reply.starts_with("HTTP/1.1 200") {
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("gloss healthcheck: {}", reply.lines().next().unwrap_or("no answer"));
+        eprintln!(
+            "gloss healthcheck: {}",
+            reply.lines().next().unwrap_or("no answer")
+        );
         Ok(ExitCode::FAILURE)
     }
 }

@@ -84,8 +84,9 @@ struct TokenInfo {
 pub trait Lexicon {
     /// Bit-string prefixes of the word's cluster, hashed (0 when unknown).
     fn cluster(&self, lower: &str) -> [u64; 4];
-    /// A hash of the gazetteer classes of this token (0 when none).
-    fn gazetteer(&self, word: &str) -> u64;
+    /// Per token of a document (lower-cased, normalized), a hash of the gazetteer entries it is
+    /// part of (0 when none).
+    fn gazetteer(&self, lowers: &[String]) -> Vec<u64>;
 }
 
 /// A lexicon with nothing in it.
@@ -95,8 +96,8 @@ impl Lexicon for NoLexicon {
     fn cluster(&self, _: &str) -> [u64; 4] {
         [0; 4]
     }
-    fn gazetteer(&self, _: &str) -> u64 {
-        0
+    fn gazetteer(&self, lowers: &[String]) -> Vec<u64> {
+        vec![0; lowers.len()]
     }
 }
 
@@ -148,6 +149,7 @@ pub fn extract(
         }
     }
 
+    let gazetteer = lexicon.gazetteer(&lowers);
     let infos: Vec<TokenInfo> = (0..tokens.len())
         .map(|i| {
             let w = words[i];
@@ -177,7 +179,7 @@ pub fn extract(
                 has_alpha,
                 cap_elsewhere: cap_noninitial.get(lower).copied().unwrap_or(0) > own_cap,
                 lower_elsewhere: lower_seen.get(lower).copied().unwrap_or(0) > own_lower,
-                gazetteer: lexicon.gazetteer(w),
+                gazetteer: gazetteer[i],
                 cluster: lexicon.cluster(lower),
             }
         })

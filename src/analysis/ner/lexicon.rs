@@ -1,21 +1,18 @@
 //! Word resources for the tagger's features: gazetteers and word clusters, embedded.
 //!
 //! Gazetteers are compiled by `data/build_gazetteers.py` from open data (see `data/README.md`).
-//! Each line of a gazetteer file is one name; a token gets the classes of every gazetteer entry
-//! it is part of (B/I/L/U position within the entry, per list), found with one Aho-Corasick
-//! automaton over whole-token sequences.
+//! Each line of a gazetteer file is one name, tokenized like the text; a token gets the lists of
+//! every entry it is part of and its position in it (B/I/L/U), matched over whole tokens.
 
 use std::collections::HashMap;
 
-use super::features::{hash_str, mix, Lexicon};
+use super::features::{mix, normalize, Lexicon};
+use crate::analysis::segment::tokenize;
 
-/// Word lists by class name, embedded in the binary.
+/// Name lists, matched as whole token sequences (lower-cased, tokenized like the text).
 pub struct Gazetteers {
-    /// Lower-cased single-token names → bitmask of lists containing them as a single token;
-    /// multi-token names → bitmask per (first word) for prefix hints.
-    single: HashMap<String, u32>,
-    first: HashMap<String, u32>,
-    inner: HashMap<String, u32>,
+    /// First token → entries starting with it: (remaining tokens, list bit).
+    by_first: HashMap<String, Vec<(Vec<String>, u32)>>,
 }
 
 /// The embedded lists, in a fixed order (bit i = list i).
@@ -40,47 +37,67 @@ pub const LISTS: &[(&str, &str)] = &[
         "last_names",
         include_str!("../../../data/gazetteers/last_names.txt"),
     ),
-    (
-        "organizations",
-        include_str!("../../../data/gazetteers/organizations.txt"),
-    ),
-    (
-        "nationalities",
-        include_str!("../../../data/gazetteers/nationalities.txt"),
-    ),
 ];
+
+/// Longest entry, in tokens, that matching looks for.
+const MAX_ENTRY_TOKENS: usize = 6;
 
 impl Gazetteers {
     pub fn embedded() -> Self {
-        let mut g = Gazetteers {
-            single: HashMap::new(),
-            first: HashMap::new(),
-            inner: HashMap::new(),
-        };
+        let mut by_first: HashMap<String, Vec<(Vec<String>, u32)>> = HashMap::new();
         for (bit, (_, list)) in LISTS.iter().enumerate() {
             for line in list.lines() {
                 let line = line.trim();
-                if line.is_empty() || line.starts_with('#') {
+                if line.is_empty() {
                     continue;
                 }
-                let words: Vec<String> = line.split_whitespace().map(str::to_lowercase).collect();
-                if words.len() == 1 {
-                    *g.single.entry(words[0].clone()).or_default() |= 1 << bit;
-                } else {
-                    *g.first.entry(words[0].clone()).or_default() |= 1 << bit;
-                    for w in &words[1..] {
-                        *g.inner.entry(w.clone()).or_default() |= 1 << bit;
+                let toks: Vec<String> = tokenize(line)
+                    .iter()
+                    .map(|t| normalize(&line[t.start..t.end]))
+                    .collect();
+                if toks.is_empty() || toks.len() > MAX_ENTRY_TOKENS {
+                    continue;
+                }
+                by_first
+                    .entry(toks[0].clone())
+                    .or_default()
+                    .push((toks[1..].to_vec(), bit as u32));
+            }
+        }
+        Gazetteers { by_first }
+    }
+
+    /// For each token, a bit per (list, position in the entry: B, I, L or U).
+    pub fn tag(&self, lowers: &[String]) -> Vec<u64> {
+        let mut out = vec![0u64; lowers.len()];
+        for i in 0..lowers.len() {
+            let Some(entries) = self.by_first.get(&lowers[i]) else {
+                continue;
+            };
+            for (rest, bit) in entries {
+                let n = rest.len();
+                if i + n < lowers.len() && lowers[i + 1..=i + n] == rest[..] {
+                    let base = u64::from(*bit) * 4;
+                    if n == 0 {
+                        out[i] |= 1 << (base + 3);
+                    } else {
+                        out[i] |= 1 << base;
+                        for slot in &mut out[i + 1..i + n] {
+                            *slot |= 1 << (base + 1);
+                        }
+                        out[i + n] |= 1 << (base + 2);
                     }
                 }
             }
         }
-        g
+        out
     }
 }
 
-/// Word clusters: lower-case word → bit string (Brown-style path), embedded.
+/// Word clusters: normalized word → cluster ids at several granularities, embedded
+/// (`data/build_clusters.py`).
 pub struct Clusters {
-    paths: HashMap<String, String>,
+    ids: HashMap<String, [u32; 3]>,
 }
 
 impl Clusters {
@@ -88,14 +105,19 @@ impl Clusters {
         Self::parse(include_str!("../../../data/clusters.txt"))
     }
     pub fn parse(s: &str) -> Self {
-        let paths = s
+        let ids = s
             .lines()
             .filter_map(|l| {
                 let mut it = l.split('\t');
-                Some((it.next()?.to_string(), it.next()?.to_string()))
+                let word = it.next()?.to_string();
+                let mut ids = [0u32; 3];
+                for slot in &mut ids {
+                    *slot = it.next()?.parse().ok()?;
+                }
+                Some((word, ids))
             })
             .collect();
-        Clusters { paths }
+        Clusters { ids }
     }
 }
 
@@ -116,25 +138,42 @@ impl NewsLexicon {
 
 impl Lexicon for NewsLexicon {
     fn cluster(&self, lower: &str) -> [u64; 4] {
-        let Some(p) = self.clusters.paths.get(lower) else {
+        let Some(ids) = self.clusters.ids.get(lower) else {
             return [0; 4];
         };
         let mut out = [0u64; 4];
-        for (k, len) in [4usize, 6, 10, 20].iter().enumerate() {
-            out[k] = mix(hash_str(&p[..p.len().min(*len)]), *len as u64);
+        for (k, id) in ids.iter().enumerate() {
+            out[k] = mix(mix(0xc1u64, k as u64 + 1), u64::from(*id)) | 1;
         }
         out
     }
 
-    fn gazetteer(&self, word: &str) -> u64 {
-        let lower = word.to_lowercase();
-        let g = &self.gazetteers;
-        let s = g.single.get(&lower).copied().unwrap_or(0);
-        let f = g.first.get(&lower).copied().unwrap_or(0);
-        let i = g.inner.get(&lower).copied().unwrap_or(0);
-        if s | f | i == 0 {
-            return 0;
-        }
-        mix(mix(u64::from(s), u64::from(f)), u64::from(i)) | 1
+    fn gazetteer(&self, lowers: &[String]) -> Vec<u64> {
+        self.gazetteers
+            .tag(lowers)
+            .into_iter()
+            .map(|bits| if bits == 0 { 0 } else { mix(bits, 0x6a2) | 1 })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gazetteer_matches_whole_token_sequences() {
+        let g = Gazetteers::embedded();
+        let words: Vec<String> = ["the", "new", "york", "city", "and", "new", "paris"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let tags = g.tag(&words);
+        assert_eq!(tags[0], 0);
+        assert_ne!(tags[1], 0, "New York is a city and a state");
+        assert_ne!(tags[2], 0);
+        assert_ne!(tags[6], 0, "Paris");
+        // `new` alone starts entries but matches none here except where followed right.
+        assert_eq!(tags[4], 0);
     }
 }
