@@ -28,6 +28,8 @@ use ner::Tagger;
 
 /// The entity model compiled into the binary (see `models/README.md` for how it was trained).
 pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/ner.bin");
+/// The statement model compiled into the binary.
+pub static EMBEDDED_STATEMENT_MODEL: &[u8] = include_bytes!("../../models/statements.bin");
 
 /// Whether a text has nothing to annotate: only white space (as JSON Schema's `\S` sees it,
 /// so the API's contract and this check agree on what counts as empty).
@@ -69,17 +71,28 @@ pub struct Document {
 /// Built once and shared by every request: the tagger and its word resources.
 pub struct Analyzer {
     tagger: Tagger,
+    /// The learned statement tagger; statements fall back to rules without it.
+    statement_model: Option<Model>,
 }
 
 impl Analyzer {
     /// The analyzer with the model embedded in the binary.
     pub fn embedded() -> Result<Self, ModelError> {
-        Self::from_model_bytes(EMBEDDED_MODEL)
+        Ok(Self::from_model_bytes(EMBEDDED_MODEL)?
+            .with_statement_model(Some(Model::from_bytes(EMBEDDED_STATEMENT_MODEL)?)))
     }
 
-    /// An analyzer with a model read from bytes (e.g. `--model PATH`).
+    /// Replaces the statement model (`None`: rules only).
+    pub fn with_statement_model(mut self, model: Option<Model>) -> Self {
+        self.statement_model = model;
+        self
+    }
+
+    /// An analyzer with an entity model read from bytes (e.g. `--model PATH`) and the embedded
+    /// statement model.
     pub fn from_model_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
-        Ok(Self::new(Model::from_bytes(bytes)?))
+        let statements = Model::from_bytes(EMBEDDED_STATEMENT_MODEL)?;
+        Ok(Self::new(Model::from_bytes(bytes)?).with_statement_model(Some(statements)))
     }
 
     pub fn new(model: Model) -> Self {
@@ -88,11 +101,20 @@ impl Analyzer {
                 model,
                 lexicon: Box::new(NewsLexicon::embedded()),
             },
+            statement_model: None,
         }
     }
 
     pub fn tagger(&self) -> &Tagger {
         &self.tagger
+    }
+
+    /// The stages up to entities, for training the statement tagger on their output.
+    pub fn entities_of(&self, text: &str) -> (segment::Segmentation, Vec<entities::EntityGroup>) {
+        let seg = segment::segment(text);
+        let tagged = self.tagger.tag(text, &seg);
+        let groups = entities::group(text, &seg, &tagged);
+        (seg, groups)
     }
 
     pub fn model_info(&self) -> annotation::ModelInfo {
@@ -115,7 +137,7 @@ impl Analyzer {
         let seg = segment::segment(text);
         let tagged = self.tagger.tag(text, &seg);
         let entities = entities::group(text, &seg, &tagged);
-        let statements = statements::extract(text, &seg, &entities);
+        let statements = statements::extract(text, &seg, &entities, self.statement_model.as_ref());
         Ok(render::render(
             render::Analysis {
                 id: doc.id.clone(),

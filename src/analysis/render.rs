@@ -48,7 +48,13 @@ pub fn render(a: Analysis, unit: OffsetUnit, include_text: bool) -> Annotation {
                 .iter()
                 .map(|m| (m.start, m.end, m.kind))
                 .collect();
-            ms.extend(extra[i].iter().copied());
+            // A speaker phrase that contains a name (`Dutch Prime Minister Dick Schoof`) is
+            // already counted by that name.
+            ms.extend(
+                extra[i]
+                    .iter()
+                    .filter(|x| !g.mentions.iter().any(|m| m.start < x.1 && x.0 < m.end)),
+            );
             ms.sort_by_key(|m| (m.0, m.1));
             ms.dedup_by_key(|m| (m.0, m.1));
             Entity {

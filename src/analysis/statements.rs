@@ -13,5 +13,44 @@
 
 pub mod attribution;
 pub mod quotes;
+pub mod tagger;
 
-pub use attribution::{extract, FoundStatement, SpeakerRef};
+pub use attribution::{FoundStatement, SpeakerRef};
+
+use super::annotation;
+use super::entities::EntityGroup;
+use super::ner::model::Model;
+use super::segment::Segmentation;
+
+/// Extracts the statements of a document: with the learned tagger when a model is given, with
+/// the rules otherwise; speakers are then linked to entities.
+pub fn extract(
+    text: &str,
+    seg: &Segmentation,
+    entities: &[EntityGroup],
+    model: Option<&Model>,
+) -> Vec<FoundStatement> {
+    match model {
+        None => attribution::extract(text, seg, entities),
+        Some(m) => {
+            let ctx = tagger::Context::new(text, seg, entities);
+            let mut learned = tagger::extract_with(m, &ctx);
+            attribution::link(text, seg, entities, &mut learned);
+            // Direct quotes the learned tagger missed, found by the quotation-mark rules
+            // (including quotes with no cue of their own that continue a speaker), fill in.
+            let overlaps = |a: &FoundStatement, b: &FoundStatement| {
+                a.content
+                    .iter()
+                    .any(|x| b.content.iter().any(|y| x.0 < y.1 && y.0 < x.1))
+            };
+            let extra: Vec<FoundStatement> = attribution::extract(text, seg, entities)
+                .into_iter()
+                .filter(|s| s.kind == annotation::StatementKind::Direct)
+                .filter(|d| !learned.iter().any(|l| overlaps(d, l)))
+                .collect();
+            learned.extend(extra);
+            learned.sort_by_key(|s| s.content.first().map(|c| c.0));
+            learned
+        }
+    }
+}

@@ -36,6 +36,8 @@ pub struct GoldQuote {
     pub speaker: Option<String>,
     #[serde(default)]
     pub speaker_spans: Vec<(usize, usize)>,
+    #[serde(default)]
+    pub cue_spans: Vec<(usize, usize)>,
 }
 
 /// Reads every non-empty line of a JSONL file.

@@ -8,18 +8,46 @@ use std::time::Instant;
 use clap::Subcommand;
 use rayon::prelude::*;
 
-use super::data::{char_to_byte, read_jsonl, NerDoc};
+use super::data::{char_to_byte, read_jsonl, NerDoc, QuoteDoc};
 use crate::analysis::ner::lexicon::NewsLexicon;
 use crate::analysis::ner::model::{Model, CLASSES};
-use crate::analysis::ner::train::{train, GoldDocument, Progress, TrainConfig};
+use crate::analysis::ner::train::Example;
+use crate::analysis::ner::train::{
+    ner_examples, train, Alignment, GoldDocument, Progress, TrainConfig,
+};
 use crate::analysis::ner::{tag_with, TaggedMention};
 use crate::analysis::segment;
+use crate::analysis::statements::{self, tagger as st_tagger};
+use crate::analysis::Analyzer;
 use crate::eval::ner::{NerScore, SpanSet};
+use crate::eval::statements::{Piece, StatementScore};
 
 #[derive(Subcommand)]
 pub enum TrainCommand {
     /// Train the entity tagger.
     Ner(TrainNerArgs),
+    /// Train the statement tagger (source, cue and content spans) on PolNeAR-format data.
+    Statements(TrainStatementsArgs),
+}
+
+#[derive(clap::Args)]
+pub struct TrainStatementsArgs {
+    /// Gold training files (statements JSONL); may be repeated.
+    #[arg(long, num_args = 1.., required = true)]
+    train: Vec<PathBuf>,
+    /// Gold dev file, scored after every epoch.
+    #[arg(long)]
+    dev: Option<PathBuf>,
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    #[arg(long, default_value_t = 2)]
+    min_count: u32,
+    #[arg(long, default_value = "gloss-statements-perceptron")]
+    name: String,
+    #[arg(long, default_value = "0.1.0")]
+    version: String,
 }
 
 #[derive(clap::Args)]
@@ -93,7 +121,162 @@ fn dev_score(model: &Model, lexicon: &NewsLexicon, docs: &[NerDoc]) -> NerScore 
 }
 
 pub fn run(cmd: TrainCommand) -> anyhow::Result<ExitCode> {
-    let TrainCommand::Ner(a) = cmd;
+    match cmd {
+        TrainCommand::Ner(a) => train_ner(a),
+        TrainCommand::Statements(a) => train_statements(a),
+    }
+}
+
+/// A statements document with the stages before statements already run.
+struct Prepared {
+    doc: QuoteDoc,
+    seg: crate::analysis::segment::Segmentation,
+    entities: Vec<crate::analysis::entities::EntityGroup>,
+}
+
+fn prepare_statements(analyzer: &Analyzer, docs: Vec<QuoteDoc>) -> Vec<Prepared> {
+    docs.into_par_iter()
+        .map(|doc| {
+            let (seg, entities) = analyzer.entities_of(&doc.text);
+            Prepared { doc, seg, entities }
+        })
+        .collect()
+}
+
+fn score_prepared(model: &Model, docs: &[Prepared]) -> StatementScore {
+    let preds: Vec<Vec<Piece>> = docs
+        .par_iter()
+        .map(|p| {
+            let found = statements::extract(&p.doc.text, &p.seg, &p.entities, Some(model));
+            let cp = |b: usize| p.doc.text[..b].chars().count();
+            found
+                .iter()
+                .flat_map(|st| {
+                    st.content.iter().map(move |&(s, e)| Piece {
+                        start: cp(s),
+                        end: cp(e),
+                        speaker: st
+                            .speaker
+                            .map(|sp| p.doc.text[sp.start..sp.end].to_string()),
+                        speaker_spans: st
+                            .speaker
+                            .map(|sp| vec![(cp(sp.start), cp(sp.end))])
+                            .unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let mut score = StatementScore::default();
+    for (p, pred) in docs.iter().zip(&preds) {
+        let gold: Vec<Piece> = p
+            .doc
+            .quotes
+            .iter()
+            .map(|q| Piece {
+                start: q.start,
+                end: q.end,
+                speaker: q.speaker.clone(),
+                speaker_spans: q.speaker_spans.clone(),
+            })
+            .collect();
+        score.add(&p.doc.text, &gold, pred);
+    }
+    score
+}
+
+fn train_statements(a: TrainStatementsArgs) -> anyhow::Result<ExitCode> {
+    let t0 = Instant::now();
+    let analyzer = Analyzer::embedded()?;
+    let mut docs: Vec<QuoteDoc> = Vec::new();
+    for p in &a.train {
+        let d: Vec<QuoteDoc> = read_jsonl(p)?;
+        eprintln!("train: {} documents from {}", d.len(), p.display());
+        docs.extend(d);
+    }
+    let train_docs = prepare_statements(&analyzer, docs);
+    let dev = match &a.dev {
+        Some(p) => prepare_statements(&analyzer, read_jsonl(p)?),
+        None => Vec::new(),
+    };
+    eprintln!(
+        "entities found for {} + {} documents [{:.1}s]",
+        train_docs.len(),
+        dev.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    let examples: Vec<Example> = train_docs
+        .par_iter()
+        .flat_map_iter(|p| {
+            let map = char_to_byte(&p.doc.text);
+            let b = |i: usize| map.get(i).copied().unwrap_or(p.doc.text.len());
+            let mut gold = Vec::new();
+            for q in &p.doc.quotes {
+                gold.push((b(q.start), b(q.end), st_tagger::CONTENT));
+                for &(s, e) in &q.cue_spans {
+                    gold.push((b(s), b(e), st_tagger::CUE));
+                }
+                for &(s, e) in &q.speaker_spans {
+                    gold.push((b(s), b(e), st_tagger::SOURCE));
+                }
+            }
+            let ctx = st_tagger::Context::new(&p.doc.text, &p.seg, &p.entities);
+            st_tagger::examples(&ctx, &gold)
+        })
+        .collect();
+    let config = TrainConfig {
+        epochs: a.epochs,
+        min_count: a.min_count,
+        name: a.name.clone(),
+        version: a.version.clone(),
+    };
+    let model = train(examples, &config, &mut |p| match p {
+        Progress::Prepared {
+            sequences,
+            features,
+        } => eprintln!(
+            "prepared {sequences} paragraphs, {features} features [{:.1}s]",
+            t0.elapsed().as_secs_f64()
+        ),
+        Progress::Epoch {
+            epoch,
+            errors,
+            tokens,
+            model,
+        } => {
+            let dev_note = if dev.is_empty() {
+                String::new()
+            } else {
+                let (p, r, f, acc, qs) = score_prepared(model, &dev).overlap50();
+                format!("; dev overlap50 P {p:.4} R {r:.4} F1 {f:.4}, speaker acc {acc:.4}, quote+speaker F1 {qs:.4}")
+            };
+            eprintln!(
+                "epoch {epoch}: {errors} token errors of {tokens}{dev_note} [{:.1}s]",
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    });
+    let bytes = model.to_bytes();
+    std::fs::write(&a.out, &bytes)?;
+    eprintln!(
+        "wrote {} ({} features, {:.1} MB) in {:.1}s",
+        a.out.display(),
+        model.index.len(),
+        bytes.len() as f64 / 1e6,
+        t0.elapsed().as_secs_f64()
+    );
+    if let Some(p) = &a.dev {
+        let saved = Model::from_bytes(&bytes)?;
+        print!(
+            "{}",
+            score_prepared(&saved, &dev)
+                .report(&p.display().to_string(), &a.out.display().to_string())
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn train_ner(a: TrainNerArgs) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
     let mut docs = Vec::new();
     for p in &a.train {
@@ -114,14 +297,15 @@ pub fn run(cmd: TrainCommand) -> anyhow::Result<ExitCode> {
         name: a.name.clone(),
         version: a.version.clone(),
     };
-    let model = train(&gold, &lexicon, &config, &mut |p| {
+    let mut alignment = Alignment::default();
+    let examples = ner_examples(&gold, &lexicon, &mut alignment);
+    let model = train(examples, &config, &mut |p| {
         match p {
         Progress::Prepared {
-            sentences,
+            sequences,
             features,
-            alignment,
         } => eprintln!(
-            "prepared {sentences} sentences, {features} features; {} of {} gold spans ({:.2}%) do not align with tokens [{:.1}s]",
+            "prepared {sequences} sentences, {features} features; {} of {} gold spans ({:.2}%) do not align with tokens [{:.1}s]",
             alignment.unaligned,
             alignment.spans,
             100.0 * alignment.unaligned as f64 / alignment.spans.max(1) as f64,

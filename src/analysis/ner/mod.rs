@@ -69,7 +69,23 @@ pub fn tag_with(
                 emissions.push(e);
             }
             let tags = model.viterbi(&emissions);
-            for (mut s0, e0, class) in model::spans_from_tags(&tags) {
+            for (mut s0, mut e0, class) in model::spans_from_tags(&tags) {
+                // A name starts and ends with a word: stray symbols (emoji, dashes) at the
+                // edges are not part of it.
+                let has_word = |i: usize| {
+                    text[seg.tokens[a + i].start..seg.tokens[a + i].end]
+                        .chars()
+                        .any(char::is_alphanumeric)
+                };
+                while s0 < e0 && !has_word(s0) {
+                    s0 += 1;
+                }
+                while e0 > s0 && !has_word(e0 - 1) {
+                    e0 -= 1;
+                }
+                if s0 == e0 {
+                    continue;
+                }
                 // Titles are not part of a person's name (`Mayor Angela Torres` → `Angela
                 // Torres`), as in the annotation guidelines the model learnt from; a capitalised
                 // title at the start of a sentence or headline sometimes slips in.

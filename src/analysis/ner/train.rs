@@ -14,10 +14,11 @@ pub struct GoldDocument {
     pub spans: Vec<(usize, usize, usize)>,
 }
 
-/// One sentence prepared for training: feature hashes per token and gold tags.
-struct Example {
-    features: Vec<Vec<u64>>,
-    gold: Vec<usize>,
+/// One sequence prepared for training: feature hashes per token and gold BILOU tags. The
+/// statement tagger trains on examples of its own with the same machinery.
+pub struct Example {
+    pub features: Vec<Vec<u64>>,
+    pub gold: Vec<usize>,
 }
 
 /// Counts of how gold spans aligned to tokens.
@@ -29,7 +30,11 @@ pub struct Alignment {
 
 /// Aligns gold spans to tokens: a span aligns when it starts at a token start and ends at a
 /// token end. Unaligned spans are counted and trained on as the tokens they fully cover.
-fn prepare(docs: &[GoldDocument], lexicon: &dyn Lexicon, align: &mut Alignment) -> Vec<Example> {
+pub fn ner_examples(
+    docs: &[GoldDocument],
+    lexicon: &dyn Lexicon,
+    align: &mut Alignment,
+) -> Vec<Example> {
     let mut out = Vec::new();
     for doc in docs {
         let seg = segment::segment(&doc.text);
@@ -95,9 +100,8 @@ pub struct TrainConfig {
 /// Progress reports from training.
 pub enum Progress<'a> {
     Prepared {
-        sentences: usize,
+        sequences: usize,
         features: usize,
-        alignment: Alignment,
     },
     Epoch {
         epoch: usize,
@@ -130,16 +134,13 @@ impl Averaged {
     }
 }
 
-/// Trains a model; `report` sees progress and, after each epoch, the averaged model so far.
+/// Trains a model on prepared sequences; `report` sees progress and, after each epoch, the
+/// averaged model so far.
 pub fn train(
-    docs: &[GoldDocument],
-    lexicon: &dyn Lexicon,
+    mut examples: Vec<Example>,
     config: &TrainConfig,
     report: &mut dyn FnMut(Progress),
 ) -> Model {
-    let mut alignment = Alignment::default();
-    let mut examples = prepare(docs, lexicon, &mut alignment);
-
     // Feature rows for features seen at least `min_count` times, numbered in first-seen order.
     let mut counts: HashMap<u64, u32> = HashMap::new();
     for ex in &examples {
@@ -168,9 +169,8 @@ pub fn train(
         })
         .collect();
     report(Progress::Prepared {
-        sentences: examples.len(),
+        sequences: examples.len(),
         features: index.len(),
-        alignment,
     });
 
     let nf = index.len();

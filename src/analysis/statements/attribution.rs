@@ -23,7 +23,7 @@ pub struct SpeakerRef {
 }
 
 /// Reporting verbs: speech, writing, and the attitudes PolNeAR-style attribution covers.
-const CUE_VERBS: &[&str] = &[
+pub(super) const CUE_VERBS: &[&str] = &[
     "said",
     "says",
     "say",
@@ -202,7 +202,7 @@ const CUE_VERBS: &[&str] = &[
     "told",
 ];
 
-const PRONOUNS: &[&str] = &["he", "she", "they", "it", "we", "i", "you"];
+pub(super) const PRONOUNS: &[&str] = &["he", "she", "they", "it", "we", "i", "you"];
 
 /// Words that end a backward scan for a speaker noun phrase.
 const NP_STOP: &[&str] = &[
@@ -329,7 +329,7 @@ const DETERMINERS: &[&str] = &[
 ];
 
 /// The analysed document as the rules see it.
-struct Doc<'a> {
+pub(super) struct Doc<'a> {
     text: &'a str,
     seg: &'a Segmentation,
     entities: &'a [EntityGroup],
@@ -338,6 +338,19 @@ struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
+    pub(super) fn new(text: &'a str, seg: &'a Segmentation, entities: &'a [EntityGroup]) -> Self {
+        Doc {
+            text,
+            seg,
+            entities,
+            lower: seg
+                .tokens
+                .iter()
+                .map(|t| text[t.start..t.end].to_lowercase())
+                .collect(),
+        }
+    }
+
     fn tok(&self, i: usize) -> &'a str {
         let t = self.seg.tokens[i];
         &self.text[t.start..t.end]
@@ -550,16 +563,7 @@ fn content_span(doc: &Doc, mut a: usize, mut b: usize) -> Option<(usize, usize)>
 
 /// Extracts the statements of a document.
 pub fn extract(text: &str, seg: &Segmentation, entities: &[EntityGroup]) -> Vec<FoundStatement> {
-    let doc = Doc {
-        text,
-        seg,
-        entities,
-        lower: seg
-            .tokens
-            .iter()
-            .map(|t| text[t.start..t.end].to_lowercase())
-            .collect(),
-    };
+    let doc = Doc::new(text, seg, entities);
     let quotes = quotes::find(text, &seg.paragraphs);
     let mut out: Vec<(FoundStatement, usize)> = Vec::new(); // with the sentence index
     let mut used_quote = vec![false; quotes.len()];
@@ -777,7 +781,46 @@ fn attribute(
 /// recent person named in the same or the two previous sentences when exactly one person is
 /// named there, or the previous statement's speaker when it was that person; nominals
 /// (`the ministry`) to the one entity whose name ends with the same head word.
-fn link_speakers(doc: &Doc, statements: &mut [FoundStatement]) {
+/// Links speakers found by the learned tagger: names by the mention at their head word, then
+/// pronouns and nominals as [`link_speakers`] does.
+pub(super) fn link(
+    text: &str,
+    seg: &Segmentation,
+    entities: &[EntityGroup],
+    statements: &mut [FoundStatement],
+) {
+    let doc = Doc::new(text, seg, entities);
+    for st in statements.iter_mut() {
+        let Some(sp) = st.speaker.as_mut() else {
+            continue;
+        };
+        // The speaker is reported as written, apposition included (`Council member James
+        // Okafor, who voted against the plan`), without edge punctuation.
+        let first = seg.tokens.partition_point(|t| t.end <= sp.start);
+        let mut last = seg.tokens.partition_point(|t| t.start < sp.end);
+        while last > first + 1 && doc.is_punct(last - 1) && doc.lower[last - 1] != "'s" {
+            last -= 1;
+        }
+        if last <= first {
+            continue;
+        }
+        sp.start = seg.tokens[first].start;
+        sp.end = seg.tokens[last - 1].end;
+        // The entity: the name at the phrase's head, or the name that ends the part before
+        // an apposition's comma; `Ukraine's air force` is not Ukraine.
+        let comma = (first + 1..last).find(|&i| doc.tok(i) == ",");
+        let head = comma.unwrap_or(last) - 1;
+        if let Some((e, mf, ml)) = doc.mention_at(last - 1).or_else(|| doc.mention_at(head)) {
+            sp.entity = Some(e);
+            if mf == first && ml == last {
+                sp.kind = MentionKind::Name;
+            }
+        }
+    }
+    link_speakers(&doc, statements);
+}
+
+pub(super) fn link_speakers(doc: &Doc, statements: &mut [FoundStatement]) {
     let sentence_of = |b: usize| doc.seg.sentences.partition_point(|s| s.end <= b);
     let mut last_person: Option<(usize, usize)> = None; // (entity, sentence)
     for st in statements.iter_mut() {
