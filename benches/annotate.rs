@@ -1,1 +1,87 @@
-fn main() {}
+//! Throughput of the analysis stages on one core: `cargo bench`.
+//!
+//! Texts: the first 300 BBC articles of `../shared/data/unlabeled` when present (untokenized
+//! news as newsrooms send it), else the test fixtures. Reported as tokens per second
+//! (criterion's elements/s), single-threaded.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use gloss::analysis::{segment, Analyzer, Document};
+
+fn texts() -> Vec<String> {
+    let shared = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/unlabeled/bbc_news_2004_2005.jsonl"
+    );
+    if let Ok(s) = std::fs::read_to_string(shared) {
+        return s
+            .lines()
+            .take(300)
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["text"].as_str().map(str::to_owned))
+            .collect();
+    }
+    ["harbor-strike.txt", "council-vote.txt", "two-clintons.txt"]
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(format!("{}/tests/fixtures/{f}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let analyzer = Analyzer::embedded().expect("embedded model");
+    let texts = texts();
+    let tokens: usize = texts.iter().map(|t| segment::tokenize(t).len()).sum();
+    let mut g = c.benchmark_group("news");
+    g.throughput(Throughput::Elements(tokens as u64));
+    g.sample_size(10);
+    g.bench_function("segment", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| segment::segment(t).tokens.len())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("segment+tag", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| {
+                    let seg = segment::segment(t);
+                    analyzer.tagger().tag(t, &seg).len()
+                })
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("segment+tag+entities", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| analyzer.entities_of(t).1.len())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("annotate (all stages)", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| {
+                    let doc = Document {
+                        text: t.clone(),
+                        ..Default::default()
+                    };
+                    analyzer
+                        .annotate(&doc)
+                        .map(|a| a.statements.len())
+                        .unwrap_or(0)
+                })
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -54,6 +54,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn app(state: AppState) -> Router {
     let handle = metrics::handle();
     Router::new()
+        .route("/", get(routes::page))
         .route("/v1/annotate", post(routes::annotate))
         .route("/v1/annotate/batch", post(routes::annotate_batch))
         .route("/healthz", get(routes::healthz))

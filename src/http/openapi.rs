@@ -19,6 +19,7 @@ use super::routes;
         routes::healthz,
         routes::readyz,
         routes::openapi_yaml,
+        routes::page,
         routes::metrics_doc
     ),
     tags(

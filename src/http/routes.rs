@@ -384,6 +384,28 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, Proble
     }))
 }
 
+/// The page for people who try gloss in a browser: self-contained HTML, CSS and JS.
+pub const PAGE: &str = include_str!("page/index.html");
+
+/// A page where an editor pastes an article and sees who is in it and who said what.
+#[utoipa::path(get, path = "/", responses(
+    (status = 200, description = "The web page (HTML, CSS and JS in one document)", body = String, content_type = "text/html")
+), tag = "operations")]
+pub async fn page() -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:",
+            ),
+        ],
+        PAGE,
+    )
+        .into_response()
+}
+
 /// The committed OpenAPI document, as served.
 pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
 

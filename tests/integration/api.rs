@@ -296,6 +296,16 @@ async fn operations_routes() {
     let r = send(test_app(), get("/readyz")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["model"]["name"].as_str().is_some());
+    let page = send(test_app(), get("/")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    assert!(
+        page.body.len() < 150_000,
+        "the page with its assets weighs under 150 KB"
+    );
+    assert!(String::from_utf8(page.body)
+        .unwrap()
+        .contains("id=\"annotate\""));
     let o = send(test_app(), get("/openapi.yaml")).await;
     assert_eq!(o.content_type, "application/yaml");
     assert!(String::from_utf8(o.body)

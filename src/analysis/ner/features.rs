@@ -154,14 +154,20 @@ pub fn extract(
         .map(|i| {
             let w = words[i];
             let lower = &lowers[i];
-            let chars: Vec<char> = lower.chars().collect();
+            // Affixes of 1–4 chars, hashed from slices of the lower-case form (no allocation).
             let mut prefix = [0u64; 4];
             let mut suffix = [0u64; 4];
-            for k in 0..4 {
-                if chars.len() > k {
-                    prefix[k] = hash_str(&chars[..=k].iter().collect::<String>());
-                    suffix[k] = hash_str(&chars[chars.len() - k - 1..].iter().collect::<String>());
-                }
+            let ends: Vec<usize> = lower
+                .char_indices()
+                .map(|(b, c)| b + c.len_utf8())
+                .take(4)
+                .collect();
+            for (k, &e) in ends.iter().enumerate() {
+                prefix[k] = hash_str(&lower[..e]);
+            }
+            let starts: Vec<usize> = lower.char_indices().rev().map(|(b, _)| b).take(4).collect();
+            for (k, &b) in starts.iter().enumerate() {
+                suffix[k] = hash_str(&lower[b..]);
             }
             let first = w.chars().next().unwrap_or(' ');
             let has_alpha = w.chars().any(char::is_alphabetic);

@@ -238,8 +238,22 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// For each tag, the tags that may precede it (computed once).
+fn predecessors() -> &'static [Vec<u8>; NUM_TAGS] {
+    static P: std::sync::OnceLock<[Vec<u8>; NUM_TAGS]> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        std::array::from_fn(|b| {
+            (0..NUM_TAGS)
+                .filter(|&a| allowed(Some(a), b))
+                .map(|a| a as u8)
+                .collect()
+        })
+    })
+}
+
 /// Viterbi decoding under the BILOU constraints.
 pub fn viterbi(emissions: &[[f32; NUM_TAGS]], transitions: &[f32], start: &[f32]) -> Vec<Tag> {
+    let preds = predecessors();
     let n = emissions.len();
     if n == 0 {
         return Vec::new();
@@ -256,8 +270,9 @@ pub fn viterbi(emissions: &[[f32; NUM_TAGS]], transitions: &[f32], start: &[f32]
         for b in 0..NUM_TAGS {
             let mut best = NEG;
             let mut arg = 0;
-            for a in 0..NUM_TAGS {
-                if score[i - 1][a] == NEG || !allowed(Some(a), b) {
+            for &a in &preds[b] {
+                let a = a as usize;
+                if score[i - 1][a] == NEG {
                     continue;
                 }
                 let s = score[i - 1][a] + transitions[a * NUM_TAGS + b];

@@ -136,7 +136,8 @@ impl<'a> Context<'a> {
         let tokens = &self.seg.tokens;
         // Quote state per token: 0 outside, 1 inside, 2 opening mark, 3 closing mark.
         let mut qstate = vec![0u64; b - a];
-        for q in &self.quotes {
+        let (pa, pb) = (tokens[a].start, tokens[b - 1].end);
+        for q in self.quotes.iter().filter(|q| q.open < pb && pa < q.close) {
             for (k, slot) in qstate.iter_mut().enumerate() {
                 let t = tokens[a + k];
                 if t.start >= q.start && t.end <= q.end {
@@ -151,6 +152,34 @@ impl<'a> Context<'a> {
         let words: Vec<u64> = (a..b).map(|i| hash_str(&self.lower[i])).collect();
         let shapes: Vec<u64> = (a..b).map(|i| hash_str(&shape(self.word(i)))).collect();
         let cue: Vec<bool> = (a..b).map(|i| self.is_cue_word(i)).collect();
+        // Within each sentence, in one pass each way: the nearest cue word to the left and to
+        // the right of every token, and how many commas precede it.
+        let mut left_cue: Vec<Option<usize>> = vec![None; b - a];
+        let mut right_cue: Vec<Option<usize>> = vec![None; b - a];
+        let mut commas = vec![0u64; b - a];
+        for k in 0..(b - a) {
+            let i = a + k;
+            let new_sentence = k == 0 || self.sentence_of[i] != self.sentence_of[i - 1];
+            if !new_sentence {
+                left_cue[k] = if cue[k - 1] {
+                    Some(i - 1)
+                } else {
+                    left_cue[k - 1]
+                };
+                commas[k] = commas[k - 1] + u64::from(self.lower[i - 1] == ",");
+            }
+        }
+        for k in (0..(b - a)).rev() {
+            let i = a + k;
+            let sentence_ends = k + 1 == b - a || self.sentence_of[i] != self.sentence_of[i + 1];
+            if !sentence_ends {
+                right_cue[k] = if cue[k + 1] {
+                    Some(i + 1)
+                } else {
+                    right_cue[k + 1]
+                };
+            }
+        }
         let mut out = Vec::with_capacity(b - a);
         for k in 0..(b - a) {
             let i = a + k;
@@ -193,8 +222,7 @@ impl<'a> Context<'a> {
             add(16, mix((i == sa) as u64, words[k]));
             add(17, cue[k] as u64);
             // The nearest cue word to the left and right in the sentence, by distance.
-            let left = (sa..i).rev().find(|&j| cue[j - a]);
-            let right = (i + 1..sb).find(|&j| cue[j - a]);
+            let (left, right) = (left_cue[k], right_cue[k]);
             match left {
                 Some(j) => {
                     add(18, bin(i - j));
@@ -223,17 +251,15 @@ impl<'a> Context<'a> {
                 add(25, left.map_or(99, |j| bin(i - j)));
             }
             // Any quotation in the sentence, and where this token sits relative to commas.
-            let commas_before = (sa..i).filter(|&j| self.lower[j] == ",").count().min(3) as u64;
+            let commas_before = commas[k].min(3);
             add(26, commas_before);
             add(27, mix(commas_before, cue[k] as u64));
             add(28, mix(w(-1), w(1)));
-            let prefix: String = self.lower[i].chars().take(3).collect();
-            let suffix: String = {
-                let c: Vec<char> = self.lower[i].chars().collect();
-                c[c.len().saturating_sub(3)..].iter().collect()
-            };
-            add(29, hash_str(&prefix));
-            add(30, hash_str(&suffix));
+            let lw = self.lower[i].as_str();
+            let p3 = lw.char_indices().nth(3).map_or(lw.len(), |(x, _)| x);
+            let s3 = lw.char_indices().rev().nth(2).map_or(0, |(x, _)| x);
+            add(29, hash_str(&lw[..p3]));
+            add(30, hash_str(&lw[s3..]));
             add(31, mix(u64::from(self.ner[i].0), qstate[k]));
             out.push(f);
         }
