@@ -76,6 +76,8 @@ struct TokenInfo {
     cap_elsewhere: bool,
     /// Document-level: the lower-case form occurs in lower case elsewhere.
     lower_elsewhere: bool,
+    /// Document-level: the word occurs elsewhere inside a run of capitalised words.
+    run_elsewhere: bool,
     gazetteer: u64,
     cluster: [u64; 4],
 }
@@ -127,6 +129,10 @@ pub fn extract(
     // Document-level counts over lower-case forms.
     let mut cap_noninitial: HashMap<String, u32> = HashMap::new();
     let mut lower_seen: HashMap<String, u32> = HashMap::new();
+    // Words seen inside a run of two or more capitalised words (`Hillary Clinton`), so that a
+    // lone `Clinton` at the start of a sentence is recognised as part of a name.
+    let mut in_name_run: HashMap<String, u32> = HashMap::new();
+    let mut token_in_run = vec![false; tokens.len()];
     let words: Vec<&str> = tokens.iter().map(|t| &text[t.start..t.end]).collect();
     let lowers: Vec<String> = words.iter().map(|w| normalize(w)).collect();
     let mut headline = vec![false; sentences.len()];
@@ -138,6 +144,27 @@ pub fn extract(
             .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
             .collect();
         headline[si] = alpha.len() >= 2 && alpha.iter().all(|w| !w.chars().any(char::is_lowercase));
+        if !headline[si] {
+            let title = |i: usize| {
+                let w = words[i];
+                w.chars().next().is_some_and(char::is_uppercase)
+                    && w.chars().any(char::is_lowercase)
+            };
+            let mut i = a;
+            while i < b {
+                let mut j = i;
+                while j < b && title(j) {
+                    j += 1;
+                }
+                if j - i >= 2 {
+                    for k in i..j {
+                        token_in_run[k] = true;
+                        *in_name_run.entry(lowers[k].clone()).or_default() += 1;
+                    }
+                }
+                i = j.max(i + 1);
+            }
+        }
         for i in a..b {
             let w = words[i];
             let first = w.chars().next().unwrap_or(' ');
@@ -185,6 +212,8 @@ pub fn extract(
                 has_alpha,
                 cap_elsewhere: cap_noninitial.get(lower).copied().unwrap_or(0) > own_cap,
                 lower_elsewhere: lower_seen.get(lower).copied().unwrap_or(0) > own_lower,
+                run_elsewhere: in_name_run.get(lower).copied().unwrap_or(0)
+                    > u32::from(token_in_run[i]),
                 gazetteer: gazetteer[i],
                 cluster: lexicon.cluster(lower),
             }
@@ -248,6 +277,10 @@ pub fn extract(
                     | (t.is_upper as u64) << 3
                     | ((i == a) as u64) << 4,
             );
+            if t.run_elsewhere {
+                f(38, mix(t.shape, (i == a) as u64));
+                f(39, t.lower);
+            }
         }
         f(26, mix(mix(shape_at(-1), t.shape), shape_at(1)));
         f(27, mix(lower_at(-1), lower_at(1)));

@@ -45,7 +45,9 @@ pub struct Tagger {
 impl Tagger {
     /// Tags every sentence of a segmented document; all classes, MISC included.
     pub fn tag(&self, text: &str, seg: &Segmentation) -> Vec<TaggedMention> {
-        tag_with(&self.model, self.lexicon.as_ref(), text, seg)
+        let mut tagged = tag_with(&self.model, self.lexicon.as_ref(), text, seg);
+        propagate(text, seg, &mut tagged);
+        tagged
     }
 }
 
@@ -159,4 +161,92 @@ const TITLES: &[&str] = &[
 
 pub fn is_title(word: &str) -> bool {
     TITLES.contains(&word.to_lowercase().as_str())
+}
+
+/// Document-level consistency: a capitalised word sequence tagged somewhere in the document is
+/// tagged wherever else it stands untagged, and so is the surname of a tagged full name (the
+/// tagger misses a lone `Torres` at the start of a sentence more often than `Angela Torres`).
+pub fn propagate(text: &str, seg: &Segmentation, tagged: &mut Vec<TaggedMention>) {
+    use std::collections::HashMap;
+    let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
+    let mut known: HashMap<Vec<&str>, HashMap<usize, usize>> = HashMap::new();
+    for m in tagged.iter() {
+        let words: Vec<&str> = (m.tokens.0..m.tokens.1).map(word).collect();
+        *known
+            .entry(words.clone())
+            .or_default()
+            .entry(m.class)
+            .or_default() += 1;
+        if CLASSES[m.class] == "PER" && words.len() >= 2 {
+            if let Some(last) = words.last() {
+                *known
+                    .entry(vec![*last])
+                    .or_default()
+                    .entry(m.class)
+                    .or_default() += 1;
+            }
+        }
+    }
+    if known.is_empty() {
+        return;
+    }
+    let best = |votes: &HashMap<usize, usize>| {
+        votes
+            .iter()
+            .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))
+            .map(|(c, _)| *c)
+    };
+    let mut covered = vec![false; seg.tokens.len()];
+    for m in tagged.iter() {
+        covered[m.tokens.0..m.tokens.1]
+            .iter_mut()
+            .for_each(|c| *c = true);
+    }
+    let capitalised = |i: usize| word(i).chars().next().is_some_and(char::is_uppercase);
+    let mut added = Vec::new();
+    for s in &seg.sentences {
+        let (a, b) = s.tokens;
+        let mut i = a;
+        while i < b {
+            if covered[i] || !capitalised(i) {
+                i += 1;
+                continue;
+            }
+            // The longest known sequence starting here, over untagged capitalised tokens, that
+            // is not followed or preceded by more capitalised words (no partial names).
+            let mut hit = None;
+            for len in (1..=4).rev() {
+                let end = i + len;
+                if end > b || (i..end).any(|k| covered[k] || !capitalised(k)) {
+                    continue;
+                }
+                if end < b && capitalised(end) && !covered[end]
+                    || i > a && capitalised(i - 1) && i - 1 != a
+                {
+                    continue;
+                }
+                let words: Vec<&str> = (i..end).map(word).collect();
+                if let Some(class) = known.get(&words).and_then(&best) {
+                    hit = Some((end, class));
+                    break;
+                }
+            }
+            match hit {
+                Some((end, class)) => {
+                    added.push(TaggedMention {
+                        start: seg.tokens[i].start,
+                        end: seg.tokens[end - 1].end,
+                        tokens: (i, end),
+                        class,
+                    });
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+    }
+    if !added.is_empty() {
+        tagged.extend(added);
+        tagged.sort_by_key(|m| m.start);
+    }
 }
