@@ -95,6 +95,12 @@ pub struct Entity {
     pub salience: f64,
     /// Mentions in text order.
     pub mentions: Vec<Mention>,
+    /// For people: titles and roles the article gives them (`U.S. President`, `envoy`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub titles: Vec<String>,
+    /// For places resolved to GeoNames: country, id, coordinates and kind of place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<super::geo::Geo>,
 }
 
 /// One mention of an entity.

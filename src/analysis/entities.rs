@@ -29,6 +29,10 @@ pub struct EntityGroup {
     pub name: String,
     pub mentions: Vec<MentionSpan>,
     pub salience: f64,
+    /// For people: titles and roles the article gives them.
+    pub titles: Vec<String>,
+    /// For places: where they are (filled by [`super::geo::resolve`]).
+    pub geo: Option<super::geo::Geo>,
 }
 
 const TITLE_WORDS: &[&str] = &[
@@ -189,8 +193,23 @@ pub fn group(text: &str, seg: &Segmentation, tagged: &[TaggedMention]) -> Vec<En
                     1.0 + if s < 3 { 1.0 } else { 0.0 } + 0.5 * (1.0 - s as f64 / n_sent as f64)
                 })
                 .sum();
+            let titles = if entity_type == EntityType::Person {
+                let mut t: Vec<String> = Vec::new();
+                for m in &ms {
+                    for title in titles_of(text, seg, m.tokens) {
+                        if !t.iter().any(|x| x.eq_ignore_ascii_case(&title)) {
+                            t.push(title);
+                        }
+                    }
+                }
+                t
+            } else {
+                Vec::new()
+            };
             EntityGroup {
                 entity_type,
+                titles,
+                geo: None,
                 name: best,
                 mentions: ms
                     .iter()
@@ -243,4 +262,161 @@ pub fn normalize_salience(groups: &mut [EntityGroup]) {
             .total_cmp(&a.salience)
             .then(a.mentions[0].start.cmp(&b.mentions[0].start))
     });
+}
+
+/// Head words of titles and roles (`President`, `envoy`, `son-in-law`, `secretary`).
+const TITLE_HEADS: &[&str] = &[
+    "president",
+    "minister",
+    "secretary",
+    "envoy",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "mayor",
+    "governor",
+    "senator",
+    "sen.",
+    "representative",
+    "rep.",
+    "congressman",
+    "congresswoman",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "director",
+    "chief",
+    "executive",
+    "ceo",
+    "founder",
+    "co-founder",
+    "leader",
+    "head",
+    "ambassador",
+    "commander",
+    "general",
+    "gen.",
+    "adviser",
+    "advisor",
+    "aide",
+    "official",
+    "negotiator",
+    "prosecutor",
+    "judge",
+    "attorney",
+    "lawyer",
+    "professor",
+    "prof.",
+    "economist",
+    "analyst",
+    "coach",
+    "captain",
+    "manager",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "pope",
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "son-in-law",
+    "daughter-in-law",
+    "father",
+    "mother",
+    "brother",
+    "sister",
+    "candidate",
+    "nominee",
+    "member",
+    "councilman",
+    "councilwoman",
+    "chancellor",
+    "premier",
+    "deputy",
+    "commissioner",
+    "officer",
+    "sheriff",
+    "detective",
+    "editor",
+    "reporter",
+    "correspondent",
+    "researcher",
+    "scientist",
+    "author",
+    "actor",
+    "actress",
+    "singer",
+    "player",
+    "striker",
+    "goalkeeper",
+    "owner",
+    "partner",
+    "speaker",
+    "lawmaker",
+    "mp",
+    "activist",
+    "strategist",
+    "pollster",
+    "dr.",
+    "mr.",
+    "mrs.",
+    "ms.",
+    "mayor-elect",
+    "president-elect",
+    "vice",
+];
+
+fn is_title_head(w: &str) -> bool {
+    TITLE_HEADS.contains(&w.to_lowercase().as_str())
+}
+
+/// Titles written around one mention of a person: the pre-modifier run (`U.S. President`,
+/// `Trump's envoy` → `envoy`, `Council member`) and an apposition (`, the secretary of the
+/// country's National Security and Defense Council,`).
+fn titles_of(text: &str, seg: &Segmentation, (first, last): (usize, usize)) -> Vec<String> {
+    let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
+    let sentence = seg.sentences.partition_point(|s| s.tokens.1 <= first);
+    let (sa, sb) = seg.sentences.get(sentence).map_or((0, 0), |s| s.tokens);
+    let mut out = Vec::new();
+    // Pre-modifiers: capitalised words and title heads right before the name.
+    let mut i = first;
+    while i > sa && first - i < 5 {
+        let w = word(i - 1);
+        let capitalised = w.chars().next().is_some_and(char::is_uppercase);
+        if capitalised || is_title_head(w) {
+            i -= 1;
+        } else {
+            break;
+        }
+    }
+    // Trim leading words until the run ends in a title head or starts with one's modifiers.
+    if i < first && (i..first).any(|k| is_title_head(word(k))) && is_title_head(word(first - 1)) {
+        out.push(text[seg.tokens[i].start..seg.tokens[first - 1].end].to_string());
+    }
+    // Apposition: `, the secretary of …,` right after the name.
+    if last + 2 < sb && word(last) == "," {
+        let mut a = last + 1;
+        if matches!(
+            word(a).to_lowercase().as_str(),
+            "the" | "a" | "an" | "its" | "his" | "her" | "their"
+        ) {
+            a += 1;
+        }
+        let head_near = (a..(a + 3).min(sb)).any(|k| is_title_head(word(k)));
+        if head_near {
+            let mut b = a;
+            while b < sb
+                && b - a < 12
+                && !matches!(word(b), "," | "." | ";" | ":" | "--" | ")" | "\"")
+            {
+                b += 1;
+            }
+            if b > a && (b == sb || matches!(word(b), "," | "." | ";" | "--" | ")")) {
+                out.push(text[seg.tokens[a].start..seg.tokens[b - 1].end].to_string());
+            }
+        }
+    }
+    out
 }

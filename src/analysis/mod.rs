@@ -8,6 +8,7 @@
 pub mod annotation;
 pub mod entities;
 pub mod error;
+pub mod geo;
 pub mod html;
 pub mod ner;
 pub mod offsets;
@@ -73,6 +74,7 @@ pub struct Analyzer {
     tagger: Tagger,
     /// The learned statement tagger; statements fall back to rules without it.
     statement_model: Option<Model>,
+    places: geo::Places,
 }
 
 impl Analyzer {
@@ -102,6 +104,7 @@ impl Analyzer {
                 lexicon: Box::new(NewsLexicon::embedded()),
             },
             statement_model: None,
+            places: geo::Places::embedded(),
         }
     }
 
@@ -136,7 +139,8 @@ impl Analyzer {
         }
         let seg = segment::segment(text);
         let tagged = self.tagger.tag(text, &seg);
-        let entities = entities::group(text, &seg, &tagged);
+        let mut entities = entities::group(text, &seg, &tagged);
+        geo::resolve(text, &seg, &self.places, &mut entities);
         let statements = statements::extract(text, &seg, &entities, self.statement_model.as_ref());
         Ok(render::render(
             render::Analysis {

@@ -62,6 +62,8 @@ pub fn render(a: Analysis, unit: OffsetUnit, include_text: bool) -> Annotation {
                 entity_type: g.entity_type,
                 name: g.name.clone(),
                 salience: g.salience,
+                titles: g.titles.clone(),
+                geo: g.geo.clone(),
                 mentions: ms
                     .into_iter()
                     .map(|(s, e, kind)| {

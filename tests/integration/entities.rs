@@ -75,3 +75,84 @@ fn possessives_tag_the_name_only() {
     let texts: Vec<&str> = torres.mentions.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(texts, vec!["Angela Torres", "Torres"]);
 }
+
+fn geo_of<'a>(a: &'a Annotation, name: &str) -> Option<&'a gloss::analysis::geo::Geo> {
+    entity(a, name).geo.as_ref()
+}
+
+#[test]
+fn titles_from_pre_modifiers_and_appositions() {
+    let a = annotate(&fixture("harbor-strike.txt"));
+    assert_eq!(
+        entity(&a, "Dick Schoof").titles,
+        vec!["Dutch Prime Minister"]
+    );
+    assert_eq!(
+        entity(&a, "Marieke de Vries").titles,
+        vec!["chair of the union's port section"]
+    );
+    // An organization or place has no titles.
+    assert!(a
+        .entities
+        .iter()
+        .filter(|e| e.entity_type != EntityType::Person)
+        .all(|e| e.titles.is_empty()));
+    let b = annotate(
+        "The talks were led by Trump's envoy Steve Witkoff and Trump's son-in-law Jared Kushner.",
+    );
+    assert_eq!(entity(&b, "Steve Witkoff").titles, vec!["envoy"]);
+    assert_eq!(entity(&b, "Jared Kushner").titles, vec!["son-in-law"]);
+    // No title-like words before the name: no titles.
+    assert!(entity(&b, "Steve Witkoff")
+        .titles
+        .iter()
+        .all(|t| !t.contains("Trump")));
+}
+
+#[test]
+fn georgia_the_country_and_georgia_the_state() {
+    use gloss::analysis::geo::Feature;
+    let country = annotate("Prime Minister Irakli Kobakhidze of Georgia met officials in Tbilisi. Georgia and Armenia signed a trade deal.");
+    let g = geo_of(&country, "Georgia").expect("resolved");
+    assert_eq!((g.country.as_str(), g.feature), ("GE", Feature::Country));
+    let state = annotate("Storms hit the state of Georgia on Monday. Floods closed roads in Atlanta and Savannah, and Georgia officials said repairs would take weeks.");
+    let g = geo_of(&state, "Georgia").expect("resolved");
+    assert_eq!((g.country.as_str(), g.feature), ("US", Feature::Admin1));
+}
+
+#[test]
+fn qualifiers_and_population_choose_among_namesakes() {
+    let texas =
+        annotate("The fair opened in Paris, Texas, on Friday. Residents said the fair was busy.");
+    let g = geo_of(&texas, "Paris").expect("resolved");
+    assert_eq!((g.country.as_str(), g.geonames_id), ("US", 4717560));
+    let france =
+        annotate("The summit opened in Paris on Friday. Leaders said the talks were useful.");
+    assert_eq!(geo_of(&france, "Paris").expect("resolved").country, "FR");
+    let moscow = annotate("The talks in Moscow ended on Friday, officials in Miami said.");
+    assert_eq!(
+        geo_of(&moscow, "Moscow").expect("resolved").country,
+        "RU",
+        "Moscow, Idaho is far smaller"
+    );
+}
+
+#[test]
+fn people_and_unknown_places_get_no_geo() {
+    let a = annotate(
+        "Floods hit Jackson, Mississippi, on Monday. Mayor Tom Jackson said the water was falling.",
+    );
+    assert!(
+        entity(&a, "Tom Jackson").geo.is_none(),
+        "a surname that is also a city is not a place"
+    );
+    let b = annotate(&fixture("harbor-strike.txt"));
+    for e in &b.entities {
+        if e.entity_type != EntityType::Location {
+            assert!(e.geo.is_none(), "{} is not a place", e.name);
+        }
+    }
+    let r = geo_of(&b, "Rotterdam").expect("resolved");
+    assert_eq!(r.country, "NL");
+    assert!(r.lat.is_some() && r.lon.is_some());
+}
