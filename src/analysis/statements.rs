@@ -38,17 +38,25 @@ pub fn extract(
             attribution::link(text, seg, entities, &mut learned);
             // Direct quotes the learned tagger missed, found by the quotation-mark rules
             // (including quotes with no cue of their own that continue a speaker), fill in.
+            // The rules only run when some quotation is left uncovered.
             let overlaps = |a: &FoundStatement, b: &FoundStatement| {
                 a.content
                     .iter()
                     .any(|x| b.content.iter().any(|y| x.0 < y.1 && y.0 < x.1))
             };
-            let extra: Vec<FoundStatement> = attribution::extract(text, seg, entities)
-                .into_iter()
-                .filter(|s| s.kind == annotation::StatementKind::Direct)
-                .filter(|d| !learned.iter().any(|l| overlaps(d, l)))
-                .collect();
-            learned.extend(extra);
+            let uncovered = ctx.quotes.iter().any(|q| {
+                !learned
+                    .iter()
+                    .any(|l| l.content.iter().any(|c| c.0 < q.end && q.start < c.1))
+            });
+            if uncovered {
+                let extra: Vec<FoundStatement> = attribution::extract(text, seg, entities)
+                    .into_iter()
+                    .filter(|s| s.kind == annotation::StatementKind::Direct)
+                    .filter(|d| !learned.iter().any(|l| overlaps(d, l)))
+                    .collect();
+                learned.extend(extra);
+            }
             learned.sort_by_key(|s| s.content.first().map(|c| c.0));
             learned
         }

@@ -333,12 +333,26 @@ pub(super) struct Doc<'a> {
     text: &'a str,
     seg: &'a Segmentation,
     entities: &'a [EntityGroup],
-    /// For each token, the (entity, mention) it starts, if any.
+    /// Each token lower-cased.
     lower: Vec<String>,
+    /// For each token, the name mention covering it: (entity, first token, last token).
+    mention_of: Vec<Option<(usize, usize, usize)>>,
 }
 
 impl<'a> Doc<'a> {
     pub(super) fn new(text: &'a str, seg: &'a Segmentation, entities: &'a [EntityGroup]) -> Self {
+        let mut mention_of = vec![None; seg.tokens.len()];
+        for (e, g) in entities.iter().enumerate() {
+            for m in g.mentions.iter().filter(|m| m.kind == MentionKind::Name) {
+                let first = seg.tokens.partition_point(|x| x.end <= m.start);
+                let last = seg.tokens.partition_point(|x| x.start < m.end);
+                for slot in &mut mention_of[first..last] {
+                    if slot.is_none() {
+                        *slot = Some((e, first, last));
+                    }
+                }
+            }
+        }
         Doc {
             text,
             seg,
@@ -348,6 +362,7 @@ impl<'a> Doc<'a> {
                 .iter()
                 .map(|t| text[t.start..t.end].to_lowercase())
                 .collect(),
+            mention_of,
         }
     }
 
@@ -369,17 +384,7 @@ impl<'a> Doc<'a> {
     }
     /// The entity mention covering token `i`: (entity, mention start token, end token).
     fn mention_at(&self, i: usize) -> Option<(usize, usize, usize)> {
-        let t = self.seg.tokens[i];
-        for (e, g) in self.entities.iter().enumerate() {
-            for m in &g.mentions {
-                if m.kind == MentionKind::Name && m.start <= t.start && t.end <= m.end {
-                    let first = self.seg.tokens.partition_point(|x| x.end <= m.start);
-                    let last = self.seg.tokens.partition_point(|x| x.start < m.end);
-                    return Some((e, first, last));
-                }
-            }
-        }
-        None
+        self.mention_of.get(i).copied().flatten()
     }
 }
 
