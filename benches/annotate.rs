@@ -63,6 +63,17 @@ fn bench(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    g.bench_function("segment+tag+entities+statements", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| {
+                    let (seg, ents) = analyzer.entities_of(t);
+                    analyzer.statements_of(t, &seg, &ents).len()
+                })
+                .sum::<usize>()
+        })
+    });
     g.bench_function("annotate (all stages)", |b| {
         b.iter(|| {
             texts

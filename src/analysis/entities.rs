@@ -8,7 +8,9 @@
 //! - an acronym joins the organization or place whose initials it spells (`U.S.` →
 //!   `United States`, `NSDC` → `National Security and Defense Council`).
 
-use std::collections::HashMap;
+// Fx hashing: these maps are keyed by words on the per-document path; SipHash's
+// protection against crafted keys is not needed for them.
+use rustc_hash::FxHashMap as HashMap;
 
 use super::annotation::{EntityType, MentionKind};
 use super::ner::TaggedMention;
@@ -100,7 +102,7 @@ pub fn group(text: &str, seg: &Segmentation, tagged: &[TaggedMention]) -> Vec<En
         members: Vec<usize>,
     }
     let mut drafts: Vec<Draft> = Vec::new();
-    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut by_key: HashMap<String, usize> = HashMap::default();
     for &i in &order {
         let (_, ty, words) = &mentions[i];
         let key = format!("{}|{}", ty.short(), words.join(" "));
@@ -153,7 +155,7 @@ pub fn group(text: &str, seg: &Segmentation, tagged: &[TaggedMention]) -> Vec<En
             None => {
                 drafts.push(Draft {
                     words: words.clone(),
-                    votes: HashMap::new(),
+                    votes: HashMap::default(),
                     members: Vec::new(),
                 });
                 drafts.len() - 1

@@ -6,7 +6,8 @@
 //! beside `Atlanta` is the US state), then to countries before states before cities, then to
 //! population. A name with no candidate, or whose qualifier matches none, gets no `geo`.
 
-use std::collections::{HashMap, HashSet};
+// Fx hashing: keys are place names on the per-document path.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -61,8 +62,8 @@ impl Places {
     }
 
     pub fn parse(tsv: &str) -> Self {
-        let mut by_name: HashMap<String, Vec<Place>> = HashMap::new();
-        let mut us_states = HashMap::new();
+        let mut by_name: HashMap<String, Vec<Place>> = HashMap::default();
+        let mut us_states = HashMap::default();
         for line in tsv.lines() {
             let f: Vec<&str> = line.split('\t').collect();
             if f.len() < 8 {
@@ -161,7 +162,7 @@ pub fn resolve(text: &str, seg: &Segmentation, places: &Places, groups: &mut [En
                 }
             }
         }
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut list: Vec<&Place> = names
             .iter()
             .flat_map(|n| places.candidates(n).iter())
@@ -178,8 +179,8 @@ pub fn resolve(text: &str, seg: &Segmentation, places: &Places, groups: &mut [En
     }
     // Evidence from the article: countries of places below country level that are unambiguous,
     // and countries named as such.
-    let mut local: HashMap<&str, usize> = HashMap::new();
-    let mut named: HashSet<&str> = HashSet::new();
+    let mut local: HashMap<&str, usize> = HashMap::default();
+    let mut named: HashSet<&str> = HashSet::default();
     for list in cands.iter().flatten() {
         if list.len() == 1 && list[0].feature != Feature::Country {
             *local.entry(list[0].country.as_str()).or_default() += 1;

@@ -80,8 +80,7 @@ pub struct Analyzer {
 impl Analyzer {
     /// The analyzer with the model embedded in the binary.
     pub fn embedded() -> Result<Self, ModelError> {
-        Ok(Self::from_model_bytes(EMBEDDED_MODEL)?
-            .with_statement_model(Some(Model::from_bytes(EMBEDDED_STATEMENT_MODEL)?)))
+        Self::from_model_bytes(EMBEDDED_MODEL)
     }
 
     /// Replaces the statement model (`None`: rules only).
@@ -112,11 +111,13 @@ impl Analyzer {
         &self.tagger
     }
 
-    /// The stages up to entities, for training the statement tagger on their output.
+    /// The stages up to entities (grouping, titles, salience, places), for training the
+    /// statement tagger on their output and for benchmarks.
     pub fn entities_of(&self, text: &str) -> (segment::Segmentation, Vec<entities::EntityGroup>) {
         let seg = segment::segment(text);
         let tagged = self.tagger.tag(text, &seg);
-        let groups = entities::group(text, &seg, &tagged);
+        let mut groups = entities::group(text, &seg, &tagged);
+        geo::resolve(text, &seg, &self.places, &mut groups);
         (seg, groups)
     }
 
@@ -125,6 +126,16 @@ impl Analyzer {
             name: self.tagger.model.name.clone(),
             version: self.tagger.model.version.clone(),
         }
+    }
+
+    /// The statements stage over the output of [`Analyzer::entities_of`].
+    pub fn statements_of(
+        &self,
+        text: &str,
+        seg: &segment::Segmentation,
+        entities: &[entities::EntityGroup],
+    ) -> Vec<statements::FoundStatement> {
+        statements::extract(text, seg, entities, self.statement_model.as_ref())
     }
 
     /// Annotates one document.
@@ -137,11 +148,8 @@ impl Analyzer {
         if is_blank(text) {
             return Err(AnalysisError::EmptyText);
         }
-        let seg = segment::segment(text);
-        let tagged = self.tagger.tag(text, &seg);
-        let mut entities = entities::group(text, &seg, &tagged);
-        geo::resolve(text, &seg, &self.places, &mut entities);
-        let statements = statements::extract(text, &seg, &entities, self.statement_model.as_ref());
+        let (seg, entities) = self.entities_of(text);
+        let statements = self.statements_of(text, &seg, &entities);
         Ok(render::render(
             render::Analysis {
                 id: doc.id.clone(),

@@ -4,7 +4,9 @@
 //! template id mixed with one or two of those hashes, so extracting ~40 features costs a few
 //! multiplications, not string building.
 
-use std::collections::HashMap;
+// Fx hashing: these maps are keyed by words on the per-document path; SipHash's
+// protection against crafted keys is not needed for them.
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::segment::{Sentence, Token};
 
@@ -127,11 +129,11 @@ pub fn extract(
     lexicon: &dyn Lexicon,
 ) -> DocumentFeatures {
     // Document-level counts over lower-case forms.
-    let mut cap_noninitial: HashMap<String, u32> = HashMap::new();
-    let mut lower_seen: HashMap<String, u32> = HashMap::new();
+    let mut cap_noninitial: HashMap<String, u32> = HashMap::default();
+    let mut lower_seen: HashMap<String, u32> = HashMap::default();
     // Words seen inside a run of two or more capitalised words (`Hillary Clinton`), so that a
     // lone `Clinton` at the start of a sentence is recognised as part of a name.
-    let mut in_name_run: HashMap<String, u32> = HashMap::new();
+    let mut in_name_run: HashMap<String, u32> = HashMap::default();
     let mut token_in_run = vec![false; tokens.len()];
     let words: Vec<&str> = tokens.iter().map(|t| &text[t.start..t.end]).collect();
     let lowers: Vec<String> = words.iter().map(|w| normalize(w)).collect();

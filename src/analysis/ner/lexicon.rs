@@ -4,7 +4,9 @@
 //! Each line of a gazetteer file is one name, tokenized like the text; a token gets the lists of
 //! every entry it is part of and its position in it (B/I/L/U), matched over whole tokens.
 
-use std::collections::HashMap;
+// Fx hashing: these maps are keyed by words on the per-document path; SipHash's
+// protection against crafted keys is not needed for them.
+use rustc_hash::FxHashMap as HashMap;
 
 use super::features::{mix, normalize, Lexicon};
 use crate::analysis::segment::tokenize;
@@ -44,7 +46,7 @@ const MAX_ENTRY_TOKENS: usize = 6;
 
 impl Gazetteers {
     pub fn embedded() -> Self {
-        let mut by_first: HashMap<String, Vec<(Vec<String>, u32)>> = HashMap::new();
+        let mut by_first: HashMap<String, Vec<(Vec<String>, u32)>> = HashMap::default();
         for (bit, (_, list)) in LISTS.iter().enumerate() {
             for line in list.lines() {
                 let line = line.trim();

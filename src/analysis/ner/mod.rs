@@ -167,9 +167,11 @@ pub fn is_title(word: &str) -> bool {
 /// tagged wherever else it stands untagged, and so is the surname of a tagged full name (the
 /// tagger misses a lone `Torres` at the start of a sentence more often than `Angela Torres`).
 pub fn propagate(text: &str, seg: &Segmentation, tagged: &mut Vec<TaggedMention>) {
-    use std::collections::HashMap;
+    // Fx hashing: these maps are keyed by words on the per-document path; SipHash's
+    // protection against crafted keys is not needed for them.
+    use rustc_hash::FxHashMap as HashMap;
     let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
-    let mut known: HashMap<Vec<&str>, HashMap<usize, usize>> = HashMap::new();
+    let mut known: HashMap<Vec<&str>, HashMap<usize, usize>> = HashMap::default();
     for m in tagged.iter() {
         let words: Vec<&str> = (m.tokens.0..m.tokens.1).map(word).collect();
         *known
