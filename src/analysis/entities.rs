@@ -37,26 +37,10 @@ pub struct EntityGroup {
     pub geo: Option<super::geo::Geo>,
 }
 
-const TITLE_WORDS: &[&str] = &[
-    "mr",
-    "mr.",
-    "mrs",
-    "mrs.",
-    "ms",
-    "ms.",
-    "dr",
-    "dr.",
-    "the",
-    "president",
-    "sen.",
-    "senator",
-    "gov.",
-    "governor",
-    "rep.",
-    "prof.",
-    "gen.",
-    "general",
-];
+/// A word dropped from the front of a name: a title (`President`, `Mr.`) or `the`.
+fn is_title_word(w: &str) -> bool {
+    w == "the" || crate::analysis::ner::is_title(w)
+}
 
 /// Name words, lower-cased, with titles dropped.
 fn name_words(text: &str, seg: &Segmentation, m: &TaggedMention) -> Vec<String> {
@@ -64,7 +48,7 @@ fn name_words(text: &str, seg: &Segmentation, m: &TaggedMention) -> Vec<String> 
         .map(|i| text[seg.tokens[i].start..seg.tokens[i].end].to_lowercase())
         .filter(|w| w != "'s" && w != "\u{2019}s")
         .collect();
-    while words.len() > 1 && TITLE_WORDS.contains(&words[0].as_str()) {
+    while words.len() > 1 && is_title_word(&words[0]) {
         words.remove(0);
     }
     words
@@ -242,7 +226,7 @@ fn canonical_text(text: &str, seg: &Segmentation, m: &TaggedMention) -> String {
     }
     while b > a + 1 {
         let w = text[seg.tokens[a].start..seg.tokens[a].end].to_lowercase();
-        if TITLE_WORDS.contains(&w.as_str()) {
+        if is_title_word(&w) {
             a += 1;
         } else {
             break;

@@ -40,6 +40,21 @@ pub struct GoldQuote {
     pub cue_spans: Vec<(usize, usize)>,
 }
 
+impl QuoteDoc {
+    /// The gold content pieces as the scorer sees them.
+    pub fn gold_pieces(&self) -> Vec<crate::eval::statements::Piece> {
+        self.quotes
+            .iter()
+            .map(|q| crate::eval::statements::Piece {
+                start: q.start,
+                end: q.end,
+                speaker: q.speaker.clone(),
+                speaker_spans: q.speaker_spans.clone(),
+            })
+            .collect()
+    }
+}
+
 /// Reads every non-empty line of a JSONL file.
 pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<T>> {
     let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;

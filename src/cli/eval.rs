@@ -133,16 +133,7 @@ pub fn score_statements(analyzer: &Analyzer, docs: &[QuoteDoc]) -> StatementScor
         .collect();
     let mut score = StatementScore::default();
     for (d, p) in docs.iter().zip(&preds) {
-        let gold: Vec<Piece> = d
-            .quotes
-            .iter()
-            .map(|q| Piece {
-                start: q.start,
-                end: q.end,
-                speaker: q.speaker.clone(),
-                speaker_spans: q.speaker_spans.clone(),
-            })
-            .collect();
+        let gold = d.gold_pieces();
         score.add(&d.text, &gold, p);
     }
     score

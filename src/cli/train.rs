@@ -169,17 +169,7 @@ fn score_prepared(model: &Model, docs: &[Prepared]) -> StatementScore {
         .collect();
     let mut score = StatementScore::default();
     for (p, pred) in docs.iter().zip(&preds) {
-        let gold: Vec<Piece> = p
-            .doc
-            .quotes
-            .iter()
-            .map(|q| Piece {
-                start: q.start,
-                end: q.end,
-                speaker: q.speaker.clone(),
-                speaker_spans: q.speaker_spans.clone(),
-            })
-            .collect();
+        let gold = p.doc.gold_pieces();
         score.add(&p.doc.text, &gold, pred);
     }
     score
@@ -256,15 +246,7 @@ fn train_statements(a: TrainStatementsArgs) -> anyhow::Result<ExitCode> {
             );
         }
     });
-    let bytes = model.to_bytes();
-    std::fs::write(&a.out, &bytes)?;
-    eprintln!(
-        "wrote {} ({} features, {:.1} MB) in {:.1}s",
-        a.out.display(),
-        model.index.len(),
-        bytes.len() as f64 / 1e6,
-        t0.elapsed().as_secs_f64()
-    );
+    let bytes = save(&model, &a.out, t0)?;
     if let Some(p) = &a.dev {
         let saved = Model::from_bytes(&bytes)?;
         print!(
@@ -332,15 +314,7 @@ fn train_ner(a: TrainNerArgs) -> anyhow::Result<ExitCode> {
         }
     }
     });
-    let bytes = model.to_bytes();
-    std::fs::write(&a.out, &bytes)?;
-    eprintln!(
-        "wrote {} ({} features, {:.1} MB) in {:.1}s",
-        a.out.display(),
-        model.index.len(),
-        bytes.len() as f64 / 1e6,
-        t0.elapsed().as_secs_f64()
-    );
+    let bytes = save(&model, &a.out, t0)?;
     for (p, d) in &dev {
         // Score the saved (quantized) model, which is what ships.
         let saved = Model::from_bytes(&bytes)?;
@@ -351,4 +325,18 @@ fn train_ner(a: TrainNerArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a trained model and says where, how large, and after how long; returns its bytes.
+fn save(model: &Model, out: &std::path::Path, t0: Instant) -> anyhow::Result<Vec<u8>> {
+    let bytes = model.to_bytes();
+    std::fs::write(out, &bytes)?;
+    eprintln!(
+        "wrote {} ({} features, {:.1} MB) in {:.1}s",
+        out.display(),
+        model.index.len(),
+        bytes.len() as f64 / 1e6,
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(bytes)
 }
