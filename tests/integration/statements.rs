@@ -87,3 +87,27 @@ fn a_wrong_link_is_worse_than_none() {
     assert_eq!(s.speaker.as_ref().unwrap().text, "He");
     assert_eq!(s.speaker.as_ref().unwrap().entity, None);
 }
+
+#[test]
+fn nominal_speakers_link_to_the_person_with_that_title() {
+    let a = annotate(
+        "Mayor Angela Torres opened the bridge on Monday. The bridge would open to traffic in June, the mayor said.",
+    );
+    let s = find(&a, "The bridge would open");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "the mayor");
+    assert_eq!(speaker_entity_name(&a, s), Some("Angela Torres"));
+    let torres = a
+        .entities
+        .iter()
+        .find(|e| e.name == "Angela Torres")
+        .unwrap();
+    assert!(torres
+        .mentions
+        .iter()
+        .any(|m| m.text == "the mayor"
+            && m.kind == gloss::analysis::annotation::MentionKind::Nominal));
+    // Nobody in the article holds the title: no link.
+    let b = annotate("Angela Torres opened the bridge on Monday. The bridge would open to traffic in June, the president said.");
+    let s = find(&b, "The bridge would open");
+    assert_eq!(s.speaker.as_ref().unwrap().entity, None);
+}

@@ -890,6 +890,35 @@ pub(super) fn link_speakers(doc: &Doc, statements: &mut [FoundStatement]) {
                     .collect();
                 if fits.len() == 1 {
                     sp.entity = Some(fits[0]);
+                } else if fits.is_empty() && word.starts_with("the ") {
+                    // `the president`: the person the article last named with that title, if
+                    // named within the previous ten sentences.
+                    let titled = doc
+                        .entities
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, g)| {
+                            g.entity_type == EntityType::Person
+                                && g.titles.iter().any(|t| {
+                                    t.to_lowercase().split_whitespace().last()
+                                        == Some(head.as_str())
+                                })
+                        })
+                        .filter_map(|(e, g)| {
+                            let last = g
+                                .mentions
+                                .iter()
+                                .filter(|m| m.end <= sp.start)
+                                .map(|m| m.start)
+                                .max()?;
+                            Some((e, last))
+                        })
+                        .max_by_key(|(_, last)| *last);
+                    if let Some((e, last)) = titled {
+                        if si <= sentence_of(last) + 10 {
+                            sp.entity = Some(e);
+                        }
+                    }
                 }
             }
             _ => {}
