@@ -158,9 +158,6 @@ impl From<&AnalysisError> for Problem {
             AnalysisError::EmptyText => {
                 Problem::new(422, "empty-text", "Empty text", e.to_string())
             }
-            AnalysisError::TooLong { .. } => {
-                Problem::new(413, "body-too-large", "Document too large", e.to_string())
-            }
         }
     }
 }

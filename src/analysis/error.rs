@@ -7,8 +7,6 @@ use thiserror::Error;
 pub enum AnalysisError {
     #[error("`text` is empty: there is nothing to annotate")]
     EmptyText,
-    #[error("the document is {len} bytes, over the limit of {limit} bytes")]
-    TooLong { len: usize, limit: usize },
 }
 
 /// Errors loading a model file.

@@ -40,6 +40,16 @@ pub struct GoldQuote {
     pub cue_spans: Vec<(usize, usize)>,
 }
 
+impl NerDoc {
+    /// The gold spans (code points, with their labels) as the scorer sees them.
+    pub fn gold_spans(&self) -> crate::eval::ner::SpanSet {
+        self.entities
+            .iter()
+            .map(|e| (e.start, e.end, e.label.clone()))
+            .collect()
+    }
+}
+
 impl QuoteDoc {
     /// The gold content pieces as the scorer sees them.
     pub fn gold_pieces(&self) -> Vec<crate::eval::statements::Piece> {
@@ -77,12 +87,4 @@ pub fn char_to_byte(text: &str) -> Vec<usize> {
     let mut v: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
     v.push(text.len());
     v
-}
-
-/// The document id as the scorers join on it (`str(id)` in Python).
-pub fn id_string(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }

@@ -97,12 +97,7 @@ pub fn score_ner(analyzer: &Analyzer, docs: &[NerDoc]) -> NerScore {
         .collect();
     let mut score = NerScore::default();
     for (d, p) in docs.iter().zip(&preds) {
-        let gold: SpanSet = d
-            .entities
-            .iter()
-            .map(|e| (e.start, e.end, e.label.clone()))
-            .collect();
-        score.add(&gold, p);
+        score.add(&d.gold_spans(), p);
     }
     score
 }

@@ -110,12 +110,7 @@ fn dev_score(model: &Model, lexicon: &NewsLexicon, docs: &[NerDoc]) -> NerScore 
         .collect();
     let mut s = NerScore::default();
     for (d, p) in docs.iter().zip(&preds) {
-        let gold: SpanSet = d
-            .entities
-            .iter()
-            .map(|e| (e.start, e.end, e.label.clone()))
-            .collect();
-        s.add(&gold, p);
+        s.add(&d.gold_spans(), p);
     }
     s
 }

@@ -13,7 +13,6 @@ pub mod routes;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::http::{HeaderName, Request};
 use axum::routing::{get, post};
@@ -167,9 +166,4 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-}
-
-/// Seconds in a [`Duration`], for messages.
-pub fn secs(d: Duration) -> u64 {
-    d.as_secs()
 }

@@ -3,7 +3,6 @@
 
 use std::convert::Infallible;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
@@ -428,7 +427,3 @@ pub async fn openapi_yaml() -> Response {
 ), tag = "operations")]
 #[allow(dead_code)]
 pub async fn metrics_doc() {}
-
-/// Keeps `Arc` in scope for handlers that clone the analyzer.
-#[allow(dead_code)]
-type SharedAnalyzer = Arc<Analyzer>;

@@ -93,18 +93,6 @@ pub trait Lexicon {
     fn gazetteer(&self, lowers: &[String]) -> Vec<u64>;
 }
 
-/// A lexicon with nothing in it.
-pub struct NoLexicon;
-
-impl Lexicon for NoLexicon {
-    fn cluster(&self, _: &str) -> [u64; 4] {
-        [0; 4]
-    }
-    fn gazetteer(&self, lowers: &[String]) -> Vec<u64> {
-        vec![0; lowers.len()]
-    }
-}
-
 /// Feature hashes of every token of a document, sentence by sentence.
 pub struct DocumentFeatures {
     /// `features[i]` are the hashes for token `i` (a flat buffer with offsets).

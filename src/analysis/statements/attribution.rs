@@ -572,7 +572,6 @@ pub fn extract(text: &str, seg: &Segmentation, entities: &[EntityGroup]) -> Vec<
     let quotes = quotes::find(text, &seg.paragraphs);
     let mut out: Vec<(FoundStatement, usize)> = Vec::new(); // with the sentence index
     let mut used_quote = vec![false; quotes.len()];
-    let token_at = |b: usize| seg.tokens.partition_point(|t| t.end <= b);
 
     // 1. Attribution per sentence.
     for (si, s) in seg.sentences.iter().enumerate() {
@@ -640,11 +639,10 @@ pub fn extract(text: &str, seg: &Segmentation, entities: &[EntityGroup]) -> Vec<
         if used_quote[qi] {
             continue;
         }
-        let close_tok = token_at(q.end);
         let si = seg.sentences.partition_point(|s| s.end <= q.start);
-        let Some(sent) = seg.sentences.get(si) else {
+        if si >= seg.sentences.len() {
             continue;
-        };
+        }
         // Look for a statement whose content starts in the quote and whose cue follows it.
         if let Some((st, _)) = out.iter_mut().find(|(st, _)| {
             st.cue.is_some_and(|c| c.0 >= q.end && c.0 <= q.close + 40)
@@ -658,7 +656,6 @@ pub fn extract(text: &str, seg: &Segmentation, entities: &[EntityGroup]) -> Vec<
             used_quote[qi] = true;
             continue;
         }
-        let _ = (close_tok, sent);
     }
 
     // 3. Quotes with no cue of their own continue the previous speaker when they follow

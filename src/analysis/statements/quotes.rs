@@ -65,7 +65,7 @@ pub fn find(text: &str, paragraphs: &[(usize, usize)]) -> Vec<Quote> {
     let all = marks(text);
     let para_of = |b: usize| paragraphs.partition_point(|p| p.1 <= b);
     let mut open: Option<(usize, usize)> = None; // (mark start, content start)
-    for (k, &(s, e, m)) in all.iter().enumerate() {
+    for &(s, e, m) in &all {
         let before = text[..s].chars().next_back();
         let after = text[e..].chars().next();
         let opens = match m {
@@ -108,7 +108,6 @@ pub fn find(text: &str, paragraphs: &[(usize, usize)]) -> Vec<Quote> {
         } else if opens {
             open = Some((s, e));
         }
-        let _ = k;
     }
     if let Some((os, cs)) = open {
         let p_end = paragraphs
