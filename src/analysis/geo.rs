@@ -92,6 +92,14 @@ impl Places {
         Places { by_name, us_states }
     }
 
+    /// A country or a city of a million people or more: a name that, alone, is a place.
+    fn is_major_place(&self, name: &str) -> bool {
+        self.candidates(name).iter().any(|p| {
+            p.feature == Feature::Country
+                || (p.feature == Feature::City && p.population >= 1_000_000)
+        })
+    }
+
     fn candidates(&self, name: &str) -> &[Place] {
         self.by_name
             .get(&name.to_lowercase())
@@ -122,6 +130,27 @@ fn to_geo(p: &Place) -> Geo {
         lat: p.lat,
         lon: p.lon,
         feature: p.feature,
+    }
+}
+
+/// A "person" known only by one word that names a country or a large city (`He said Kyiv
+/// would publish …`) is a tagger slip: the entity becomes a LOCATION. Anyone with a fuller
+/// name (`Tom Jackson`, `Paris Hilton`) keeps their type, as it joined that name.
+pub fn retype_places_tagged_as_people(text: &str, places: &Places, groups: &mut [EntityGroup]) {
+    for g in groups
+        .iter_mut()
+        .filter(|g| g.entity_type == EntityType::Person)
+    {
+        let one_word_place = g.mentions.iter().all(|m| {
+            let t = text[m.start..m.end]
+                .trim_end_matches("'s")
+                .trim_end_matches("\u{2019}s");
+            !t.contains(' ') && places.is_major_place(t)
+        });
+        if one_word_place {
+            g.entity_type = EntityType::Location;
+            g.titles.clear();
+        }
     }
 }
 

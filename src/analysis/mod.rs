@@ -3,9 +3,11 @@
 //! The whole flow is [`Analyzer::annotate`]:
 //! input (plain or HTML) → [`segment`] (paragraphs, sentences, tokens) → [`ner`] (name
 //! mentions) → [`entities`] (mentions grouped into referents) → [`statements`] (who said what)
-//! → [`render`] (offsets converted to the requested unit).
+//! → [`coreference`] (pronoun and speaker mentions, salience with speaking roles) → [`render`]
+//! (offsets converted to the requested unit).
 
 pub mod annotation;
+pub mod coreference;
 pub mod entities;
 pub mod error;
 pub mod geo;
@@ -117,6 +119,7 @@ impl Analyzer {
         let seg = segment::segment(text);
         let tagged = self.tagger.tag(text, &seg);
         let mut groups = entities::group(text, &seg, &tagged);
+        geo::retype_places_tagged_as_people(text, &self.places, &mut groups);
         geo::resolve(text, &seg, &self.places, &mut groups);
         (seg, groups)
     }
@@ -148,8 +151,9 @@ impl Analyzer {
         if is_blank(text) {
             return Err(AnalysisError::EmptyText);
         }
-        let (seg, entities) = self.entities_of(text);
-        let statements = self.statements_of(text, &seg, &entities);
+        let (seg, mut entities) = self.entities_of(text);
+        let mut statements = self.statements_of(text, &seg, &entities);
+        coreference::complete(text, &seg, &mut entities, &mut statements);
         Ok(render::render(
             render::Analysis {
                 id: doc.id.clone(),

@@ -28,16 +28,6 @@ pub fn render(a: Analysis, unit: OffsetUnit, include_text: bool) -> Annotation {
         text: a.text[s..e].to_string(),
     };
 
-    // Speakers linked to an entity by a pronoun or a noun phrase are mentions of it too.
-    let mut extra: Vec<Vec<(usize, usize, MentionKind)>> = vec![Vec::new(); a.entities.len()];
-    for st in a.statements {
-        if let Some(sp) = st.speaker {
-            if let (Some(e), MentionKind::Pronoun | MentionKind::Nominal) = (sp.entity, sp.kind) {
-                extra[e].push((sp.start, sp.end, sp.kind));
-            }
-        }
-    }
-
     let entities = a
         .entities
         .iter()
@@ -48,13 +38,6 @@ pub fn render(a: Analysis, unit: OffsetUnit, include_text: bool) -> Annotation {
                 .iter()
                 .map(|m| (m.start, m.end, m.kind))
                 .collect();
-            // A speaker phrase that contains a name (`Dutch Prime Minister Dick Schoof`) is
-            // already counted by that name.
-            ms.extend(
-                extra[i]
-                    .iter()
-                    .filter(|x| !g.mentions.iter().any(|m| m.start < x.1 && x.0 < m.end)),
-            );
             ms.sort_by_key(|m| (m.0, m.1));
             ms.dedup_by_key(|m| (m.0, m.1));
             Entity {

@@ -4,6 +4,7 @@ mod annotate;
 pub mod data;
 mod eval;
 mod healthcheck;
+mod tokens;
 mod train;
 
 use std::path::PathBuf;
@@ -62,6 +63,9 @@ enum Command {
     Openapi,
     /// Probe a running server's /healthz (for container HEALTHCHECKs; no curl needed).
     Healthcheck(healthcheck::HealthcheckArgs),
+    /// Print the sentences and tokens gloss sees in JSONL documents (for training scripts).
+    #[command(hide = true)]
+    Tokens(tokens::TokensArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -72,6 +76,7 @@ pub fn run() -> ExitCode {
         Command::Eval(cmd) => eval::run(cmd),
         Command::Train(cmd) => train::run(cmd),
         Command::Healthcheck(args) => healthcheck::run(args),
+        Command::Tokens(args) => tokens::run(args),
         Command::Openapi => {
             print!("{}", crate::http::openapi::generate_yaml());
             Ok(ExitCode::SUCCESS)

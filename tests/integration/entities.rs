@@ -1,6 +1,6 @@
 //! Entity grouping on fixture articles written for these tests.
 
-use gloss::analysis::annotation::{Annotation, EntityType};
+use gloss::analysis::annotation::{Annotation, EntityType, MentionKind};
 
 use crate::common::{annotate, fixture};
 
@@ -155,4 +155,79 @@ fn people_and_unknown_places_get_no_geo() {
     let r = geo_of(&b, "Rotterdam").expect("resolved");
     assert_eq!(r.country, "NL");
     assert!(r.lat.is_some() && r.lon.is_some());
+}
+
+fn mention_texts(e: &gloss::analysis::annotation::Entity) -> Vec<(&str, MentionKind)> {
+    e.mentions
+        .iter()
+        .map(|m| (m.text.as_str(), m.kind))
+        .collect()
+}
+
+#[test]
+fn pronouns_join_the_one_person_in_reach_and_no_other() {
+    let a = annotate(&fixture("grain-corridor.txt"));
+    let kowalczyk = entity(&a, "Anna Kowalczyk");
+    assert!(
+        mention_texts(kowalczyk).contains(&("she", MentionKind::Pronoun)),
+        "{:?}",
+        kowalczyk.mentions
+    );
+    let melnyk = entity(&a, "Taras Melnyk");
+    assert!(mention_texts(melnyk).contains(&("He", MentionKind::Pronoun)));
+    // `Melnyk thanked Kowalczyk for her patience`: two people in reach, so `her` is no one's.
+    let her = a
+        .entities
+        .iter()
+        .flat_map(|e| &e.mentions)
+        .filter(|m| m.text == "her")
+        .count();
+    assert_eq!(her, 0, "an ambiguous pronoun is linked to nobody");
+}
+
+#[test]
+fn one_name_tagged_two_ways_is_one_entity_by_vote() {
+    // A one-word "person" that names a large city is a place.
+    let a = annotate(&fixture("grain-corridor.txt"));
+    let kyiv = entity(&a, "Kyiv");
+    assert_eq!(kyiv.entity_type, EntityType::Location);
+    assert_eq!(kyiv.geo.as_ref().map(|g| g.country.as_str()), Some("UA"));
+    // Negative: a person whose surname is a city keeps being a person.
+    let b = annotate("Mayor Tom Jackson opened the library. Jackson said it cost $2 million.");
+    let jackson = entity(&b, "Tom Jackson");
+    assert_eq!(jackson.entity_type, EntityType::Person);
+    assert_eq!(jackson.mentions.len(), 2);
+}
+
+#[test]
+fn names_come_from_running_text_not_capitalised_datelines() {
+    let a = annotate(&fixture("grain-corridor.txt"));
+    let warsaw = entity(&a, "Warsaw");
+    assert_eq!(
+        mention_texts(warsaw),
+        vec![("WARSAW", MentionKind::Name), ("Warsaw", MentionKind::Name)]
+    );
+}
+
+#[test]
+fn a_title_does_not_reach_into_the_sentence_before() {
+    // The abbreviation's full stop also ends the sentence, so `U.S.` sits right before the
+    // next sentence's title.
+    let a = annotate(
+        "Kyiv wants guarantees from the U.S. Ukrainian President Volodymyr Zelenskyy said so on Monday.",
+    );
+    assert_eq!(
+        entity(&a, "Volodymyr Zelenskyy").titles,
+        vec!["Ukrainian President"]
+    );
+}
+
+#[test]
+fn salience_puts_the_people_who_speak_first() {
+    let a = annotate(&fixture("grain-corridor.txt"));
+    let top: Vec<&str> = a.entities.iter().take(2).map(|e| e.name.as_str()).collect();
+    assert_eq!(top, vec!["Anna Kowalczyk", "Taras Melnyk"]);
+    // Negative: a place mentioned as often but never speaking ranks below them.
+    let poland = a.entities.iter().position(|e| e.name == "Poland");
+    assert!(poland.is_some_and(|p| p >= 2));
 }

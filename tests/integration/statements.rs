@@ -111,3 +111,35 @@ fn nominal_speakers_link_to_the_person_with_that_title() {
     let s = find(&b, "The bridge would open");
     assert_eq!(s.speaker.as_ref().unwrap().entity, None);
 }
+
+#[test]
+fn document_speakers_link_to_who_issued_them() {
+    let a = annotate(&fixture("grain-corridor.txt"));
+    let s = find(&a, "inspections would be carried out");
+    let sp = s.speaker.as_ref().expect("speaker");
+    assert_eq!(sp.text, "The statement");
+    assert_eq!(speaker_entity_name(&a, s), Some("Foreign Ministry"));
+}
+
+#[test]
+fn places_and_coordinations_in_speaker_phrases_are_not_the_speaker() {
+    let a = annotate(&fixture("grain-corridor.txt"));
+    let s = find(&a, "they would watch");
+    assert_eq!(
+        s.speaker.as_ref().map(|sp| sp.text.as_str()),
+        Some("Farmers' groups in Lublin")
+    );
+    assert_eq!(
+        speaker_entity_name(&a, s),
+        None,
+        "the groups are not Lublin"
+    );
+    let b = annotate("Poland and Ukraine said on Monday that the border would reopen.");
+    let s = find(&b, "the border would reopen");
+    assert!(s.speaker.is_some());
+    assert_eq!(
+        speaker_entity_name(&b, s),
+        None,
+        "two speakers are not one entity"
+    );
+}

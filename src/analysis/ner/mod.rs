@@ -82,7 +82,14 @@ pub fn tag_with(
                 while s0 < e0 && !has_word(s0) {
                     s0 += 1;
                 }
-                while e0 > s0 && !has_word(e0 - 1) {
+                // Nor is a possessive ending (`Kyiv's reporting` → `Kyiv`).
+                let possessive = |i: usize| {
+                    matches!(
+                        &text[seg.tokens[a + i].start..seg.tokens[a + i].end],
+                        "'s" | "\u{2019}s" | "'S" | "\u{2019}S" | "'" | "\u{2019}"
+                    )
+                };
+                while e0 > s0 && (!has_word(e0 - 1) || possessive(e0 - 1)) {
                     e0 -= 1;
                 }
                 if s0 == e0 {

@@ -813,6 +813,19 @@ pub(super) fn link(
         let comma = (first + 1..last).find(|&i| doc.tok(i) == ",");
         let head = comma.unwrap_or(last) - 1;
         if let Some((e, mf, ml)) = doc.mention_at(last - 1).or_else(|| doc.mention_at(head)) {
+            // `Farmers' groups in Lublin`: a place after a locative preposition says where the
+            // speaker is, not who.
+            let locative = mf > first
+                && matches!(
+                    doc.lower[mf - 1].as_str(),
+                    "in" | "from" | "near" | "across" | "outside" | "inside" | "around"
+                );
+            // `Poland and Ukraine agree`: a coordinated speaker is more than one entity.
+            let coordinated = (first..last)
+                .any(|i| (i < mf || i >= ml) && matches!(doc.lower[i].as_str(), "and" | "&"));
+            if locative || coordinated {
+                continue;
+            }
             sp.entity = Some(e);
             if mf == first && ml == last {
                 sp.kind = MentionKind::Name;
@@ -825,10 +838,26 @@ pub(super) fn link(
 pub(super) fn link_speakers(doc: &Doc, statements: &mut [FoundStatement]) {
     let sentence_of = |b: usize| doc.seg.sentences.partition_point(|s| s.end <= b);
     let mut last_person: Option<(usize, usize)> = None; // (entity, sentence)
+                                                        // Who last issued a document (`said in a statement`, `the State Department statement`),
+                                                        // for `The statement said …` further on.
+    let mut last_issuer: Option<(usize, usize)> = None; // (entity, sentence)
+    const DOCUMENTS: &[&str] = &["statement", "readout", "release", "communique", "post"];
+    let names_document = |s: usize, e: usize| {
+        doc.text[s..e]
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| DOCUMENTS.contains(&w))
+    };
     for st in statements.iter_mut() {
         let Some(sp) = st.speaker.as_mut() else {
             continue;
         };
+        if let Some(e) = sp.entity {
+            let cue_names = st.cue.is_some_and(|(s, e)| names_document(s, e));
+            if cue_names || names_document(sp.start, sp.end) {
+                last_issuer = Some((e, sentence_of(sp.start)));
+            }
+        }
         if sp.entity.is_some() {
             if doc.entities[sp.entity.unwrap_or(0)].entity_type == EntityType::Person {
                 last_person = sp.entity.map(|e| (e, sentence_of(sp.start)));
@@ -887,6 +916,9 @@ pub(super) fn link_speakers(doc: &Doc, statements: &mut [FoundStatement]) {
                     .collect();
                 if fits.len() == 1 {
                     sp.entity = Some(fits[0]);
+                } else if fits.is_empty() && DOCUMENTS.contains(&head.as_str()) {
+                    // `The statement said`: the document last issued, within ten sentences.
+                    sp.entity = last_issuer.filter(|(_, s)| si <= s + 10).map(|(e, _)| e);
                 } else if fits.is_empty() && word.starts_with("the ") {
                     // `the president`: the person the article last named with that title, if
                     // named within the previous ten sentences.
