@@ -2,10 +2,10 @@
 //!
 //! Texts: the first 300 BBC articles of `../shared/data/unlabeled` when present (untokenized
 //! news as newsrooms send it), else the test fixtures. Reported as tokens per second
-//! (criterion's elements/s), single-threaded.
+//! (criterion's elements/s), single-threaded; the accurate tagger in words per second.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gloss::analysis::{segment, Analyzer, Document};
+use gloss::analysis::{segment, Analyzer, Document, TaggerChoice};
 
 fn texts() -> Vec<String> {
     let shared = concat!(
@@ -86,6 +86,29 @@ fn bench(c: &mut Criterion) {
                     analyzer
                         .annotate(&doc)
                         .map(|a| a.statements.len())
+                        .unwrap_or(0)
+                })
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+
+    // The accurate tagger: a tenth of the texts, throughput in words (white-space separated),
+    // the unit the transformer's speed bar is stated in.
+    let few: Vec<&String> = texts.iter().take(texts.len().div_ceil(10)).collect();
+    let words: usize = few.iter().map(|t| t.split_whitespace().count()).sum();
+    analyzer.accurate_tagger().expect("accurate model loads");
+    let mut g = c.benchmark_group("news-accurate");
+    g.throughput(Throughput::Elements(words as u64));
+    g.sample_size(10);
+    g.bench_function("segment+tag (accurate), words", |b| {
+        b.iter(|| {
+            few.iter()
+                .map(|t| {
+                    let seg = segment::segment(t);
+                    analyzer
+                        .tag(t, &seg, TaggerChoice::Accurate)
+                        .map(|m| m.len())
                         .unwrap_or(0)
                 })
                 .sum::<usize>()

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::analysis::{AnalysisError, Document, InputFormat, OffsetUnit};
+use crate::analysis::{AnalysisError, Document, InputFormat, OffsetUnit, TaggerChoice};
 
 /// A document to annotate.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
@@ -21,6 +21,10 @@ pub struct AnnotateRequest {
     /// `codepoint` (default), `utf16` or `utf8`.
     #[schema(value_type = Option<OffsetUnit>)]
     pub offsets: Option<String>,
+    /// The entity tagger: `fast` (default; the linear tagger) or `accurate` (a small
+    /// transformer, several times slower).
+    #[schema(value_type = Option<TaggerChoice>)]
+    pub model: Option<String>,
 }
 
 /// The article itself, as a `text/plain` or `text/html` body.
@@ -47,6 +51,14 @@ impl AnnotateRequest {
                 ))
             })?,
         };
+        let model = match self.model.as_deref() {
+            None => None,
+            Some(m) => Some(TaggerChoice::parse(m).ok_or_else(|| {
+                Problem::invalid_field(format!(
+                    "unknown model {m:?}: expected \"fast\" or \"accurate\""
+                ))
+            })?),
+        };
         let text = self
             .text
             .ok_or_else(|| Problem::invalid_field("`text` is missing".to_string()))?;
@@ -58,6 +70,7 @@ impl AnnotateRequest {
             text,
             format,
             offsets,
+            model,
         })
     }
 }
@@ -157,6 +170,10 @@ impl From<&AnalysisError> for Problem {
         match e {
             AnalysisError::EmptyText => {
                 Problem::new(422, "empty-text", "Empty text", e.to_string())
+            }
+            AnalysisError::ModelUnavailable(_) => {
+                tracing::error!(error = %e, "accurate model failed; answered 500");
+                Problem::internal()
             }
         }
     }

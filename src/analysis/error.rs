@@ -1,5 +1,4 @@
-//! Errors of the analysis core. Each is a fault of the input the caller can fix; the HTTP shell
-//! maps them to problem+json and the CLI prints them.
+//! Errors of the analysis core. The HTTP shell maps them to problem+json and the CLI prints them.
 
 use thiserror::Error;
 
@@ -7,6 +6,9 @@ use thiserror::Error;
 pub enum AnalysisError {
     #[error("`text` is empty: there is nothing to annotate")]
     EmptyText,
+    /// The accurate model could not be loaded or run (a fault of the build, not the input).
+    #[error("the accurate model is unavailable: {0}")]
+    ModelUnavailable(String),
 }
 
 /// Errors loading a model file.

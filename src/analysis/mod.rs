@@ -33,6 +33,12 @@ use ner::Tagger;
 pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/ner.bin");
 /// The statement model compiled into the binary.
 pub static EMBEDDED_STATEMENT_MODEL: &[u8] = include_bytes!("../../models/statements.bin");
+/// The accurate mode's transformer and its wordpiece vocabulary (`models/accurate/README.md`).
+pub static EMBEDDED_ACCURATE_MODEL: &[u8] = include_bytes!("../../models/accurate/ner-minilm.onnx");
+pub static EMBEDDED_ACCURATE_VOCAB: &str = include_str!("../../models/accurate/vocab.txt");
+/// The accurate model's name and version, reported in annotations made with it.
+pub const ACCURATE_MODEL_NAME: &str = "gloss-ner-minilm";
+pub const ACCURATE_MODEL_VERSION: &str = "1";
 
 /// Whether a text has nothing to annotate: only white space (as JSON Schema's `\S` sees it,
 /// so the API's contract and this check agree on what counts as empty).
@@ -62,6 +68,27 @@ impl InputFormat {
     }
 }
 
+/// Which entity tagger annotates a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TaggerChoice {
+    /// The linear tagger: hundreds of thousands of tokens per second.
+    #[default]
+    Fast,
+    /// A fine-tuned MiniLM transformer: more accurate, thousands of words per second.
+    Accurate,
+}
+
+impl TaggerChoice {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "fast" => Some(Self::Fast),
+            "accurate" => Some(Self::Accurate),
+            _ => None,
+        }
+    }
+}
+
 /// One document to annotate, already validated by the shell that received it.
 #[derive(Debug, Clone, Default)]
 pub struct Document {
@@ -69,6 +96,8 @@ pub struct Document {
     pub text: String,
     pub format: InputFormat,
     pub offsets: OffsetUnit,
+    /// The tagger; `None` takes the analyzer's default.
+    pub model: Option<TaggerChoice>,
 }
 
 /// Built once and shared by every request: the tagger and its word resources.
@@ -77,6 +106,11 @@ pub struct Analyzer {
     /// The learned statement tagger; statements fall back to rules without it.
     statement_model: Option<Model>,
     places: geo::Places,
+    /// The tagger for documents that do not choose one.
+    default_tagger: TaggerChoice,
+    /// The transformer, loaded on first use: it takes a few hundred milliseconds and some
+    /// hundred megabytes that a server answering only fast requests need not spend.
+    accurate: std::sync::OnceLock<Result<ner::transformer::TransformerTagger, String>>,
 }
 
 impl Analyzer {
@@ -106,6 +140,53 @@ impl Analyzer {
             },
             statement_model: None,
             places: geo::Places::embedded(),
+            default_tagger: TaggerChoice::Fast,
+            accurate: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Sets the tagger used when a document does not choose one.
+    pub fn with_default_tagger(mut self, choice: TaggerChoice) -> Self {
+        self.default_tagger = choice;
+        self
+    }
+
+    pub fn default_tagger(&self) -> TaggerChoice {
+        self.default_tagger
+    }
+
+    /// Loads the accurate model now rather than at its first use (and reports whether it
+    /// loads).
+    pub fn accurate_tagger(&self) -> Result<&ner::transformer::TransformerTagger, AnalysisError> {
+        self.accurate
+            .get_or_init(|| {
+                ner::transformer::TransformerTagger::from_bytes(
+                    EMBEDDED_ACCURATE_MODEL,
+                    EMBEDDED_ACCURATE_VOCAB,
+                )
+                .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| AnalysisError::ModelUnavailable(e.clone()))
+    }
+
+    /// Name mentions by the chosen tagger, MISC included.
+    pub fn tag(
+        &self,
+        text: &str,
+        seg: &segment::Segmentation,
+        choice: TaggerChoice,
+    ) -> Result<Vec<ner::TaggedMention>, AnalysisError> {
+        match choice {
+            TaggerChoice::Fast => Ok(self.tagger.tag(text, seg)),
+            TaggerChoice::Accurate => {
+                let mut tagged = self
+                    .accurate_tagger()?
+                    .tag(text, seg)
+                    .map_err(|e| AnalysisError::ModelUnavailable(e.to_string()))?;
+                ner::propagate(text, seg, &mut tagged);
+                Ok(tagged)
+            }
         }
     }
 
@@ -118,16 +199,34 @@ impl Analyzer {
     pub fn entities_of(&self, text: &str) -> (segment::Segmentation, Vec<entities::EntityGroup>) {
         let seg = segment::segment(text);
         let tagged = self.tagger.tag(text, &seg);
-        let mut groups = entities::group(text, &seg, &tagged);
-        geo::retype_places_tagged_as_people(text, &self.places, &mut groups);
-        geo::resolve(text, &seg, &self.places, &mut groups);
+        let groups = self.entities_from(text, &seg, &tagged);
         (seg, groups)
     }
 
-    pub fn model_info(&self) -> annotation::ModelInfo {
-        annotation::ModelInfo {
-            name: self.tagger.model.name.clone(),
-            version: self.tagger.model.version.clone(),
+    /// Grouping, places, from tagged mentions.
+    fn entities_from(
+        &self,
+        text: &str,
+        seg: &segment::Segmentation,
+        tagged: &[ner::TaggedMention],
+    ) -> Vec<entities::EntityGroup> {
+        let mut groups = entities::group(text, seg, tagged);
+        geo::retype_places_tagged_as_people(text, &self.places, &mut groups);
+        geo::resolve(text, seg, &self.places, &mut groups);
+        groups
+    }
+
+    /// The model an annotation made with `choice` reports.
+    pub fn model_info(&self, choice: TaggerChoice) -> annotation::ModelInfo {
+        match choice {
+            TaggerChoice::Fast => annotation::ModelInfo {
+                name: self.tagger.model.name.clone(),
+                version: self.tagger.model.version.clone(),
+            },
+            TaggerChoice::Accurate => annotation::ModelInfo {
+                name: ACCURATE_MODEL_NAME.to_string(),
+                version: ACCURATE_MODEL_VERSION.to_string(),
+            },
         }
     }
 
@@ -151,7 +250,10 @@ impl Analyzer {
         if is_blank(text) {
             return Err(AnalysisError::EmptyText);
         }
-        let (seg, mut entities) = self.entities_of(text);
+        let choice = doc.model.unwrap_or(self.default_tagger);
+        let seg = segment::segment(text);
+        let tagged = self.tag(text, &seg, choice)?;
+        let mut entities = self.entities_from(text, &seg, &tagged);
         let mut statements = self.statements_of(text, &seg, &entities);
         coreference::complete(text, &seg, &mut entities, &mut statements);
         Ok(render::render(
@@ -161,7 +263,7 @@ impl Analyzer {
                 segmentation: &seg,
                 entities: &entities,
                 statements: &statements,
-                model: self.model_info(),
+                model: self.model_info(choice),
             },
             doc.offsets,
             extracted.is_some(),

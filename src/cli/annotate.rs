@@ -94,6 +94,7 @@ pub fn run(a: AnnotateArgs) -> anyhow::Result<ExitCode> {
                 text,
                 format,
                 offsets,
+                model: None,
             };
             match analyzer.annotate(&doc) {
                 Ok(ann) => {

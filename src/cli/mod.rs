@@ -7,12 +7,11 @@ mod healthcheck;
 mod tokens;
 mod train;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::analysis::Analyzer;
+use crate::analysis::{Analyzer, TaggerChoice};
 
 #[derive(Parser)]
 #[command(
@@ -28,20 +27,26 @@ pub struct Cli {
 /// Which entity model to use.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct ModelArgs {
-    /// Load the entity model from this file instead of the one embedded in the binary.
-    #[arg(long, env = "GLOSS_MODEL", value_name = "PATH")]
-    pub model: Option<PathBuf>,
+    /// `fast` (the embedded linear tagger, default), `accurate` (the embedded transformer), or
+    /// the path of a linear model file to load instead of the embedded one.
+    #[arg(long, env = "GLOSS_MODEL", value_name = "fast|accurate|PATH")]
+    pub model: Option<String>,
 }
 
 impl ModelArgs {
     pub fn analyzer(&self) -> anyhow::Result<Analyzer> {
-        Ok(match &self.model {
-            None => Analyzer::embedded()?,
+        Ok(match self.model.as_deref() {
+            None | Some("fast") => Analyzer::embedded()?,
+            Some("accurate") => {
+                let analyzer = Analyzer::embedded()?.with_default_tagger(TaggerChoice::Accurate);
+                // Load it now: a broken model should stop the command, not each document.
+                analyzer.accurate_tagger()?;
+                analyzer
+            }
             Some(p) => {
-                let bytes = std::fs::read(p)
-                    .map_err(|e| anyhow::anyhow!("cannot read model {}: {e}", p.display()))?;
-                Analyzer::from_model_bytes(&bytes)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+                let bytes =
+                    std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read model {p}: {e}"))?;
+                Analyzer::from_model_bytes(&bytes).map_err(|e| anyhow::anyhow!("{p}: {e}"))?
             }
         })
     }

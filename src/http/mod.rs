@@ -117,8 +117,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
     let started = std::time::Instant::now();
     let analyzer = Arc::new(args.model.analyzer()?);
     tracing::info!(
-        model = %analyzer.model_info().name,
-        version = %analyzer.model_info().version,
+        model = %analyzer.model_info(analyzer.default_tagger()).name,
+        version = %analyzer.model_info(analyzer.default_tagger()).version,
         load_ms = started.elapsed().as_millis() as u64,
         "model loaded"
     );

@@ -2,6 +2,10 @@
 //! A request that finds every slot taken is shed with 503 at once rather than queued without
 //! bound; one that runs past the timeout gets 504 (its work finishes in the background and
 //! frees its slot); a panic in the core becomes 500 and the server serves on.
+//!
+//! A job holds as many slots as it weighs: an accurate-mode annotation (a transformer, tens of
+//! times the CPU of the fast tagger) holds [`ACCURATE_WEIGHT`], so a burst of them sheds
+//! with 503 instead of filling every worker while fast requests starve.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,33 +14,47 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::api::Problem;
 
+/// Slots an accurate-mode annotation holds.
+pub const ACCURATE_WEIGHT: u32 = 4;
+
+/// The slots a document of this tagger choice holds.
+pub fn weight_of(choice: crate::analysis::TaggerChoice) -> u32 {
+    match choice {
+        crate::analysis::TaggerChoice::Fast => 1,
+        crate::analysis::TaggerChoice::Accurate => ACCURATE_WEIGHT,
+    }
+}
+
 #[derive(Clone)]
 pub struct Workers {
     slots: Arc<Semaphore>,
+    capacity: u32,
     timeout: Duration,
 }
 
 impl Workers {
     pub fn new(max_in_flight: usize, timeout: Duration) -> Self {
+        let capacity = max_in_flight.clamp(1, Semaphore::MAX_PERMITS) as u32;
         Self {
-            slots: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            slots: Arc::new(Semaphore::new(capacity as usize)),
+            capacity,
             timeout,
         }
     }
 
-    /// A slot now, or 503.
-    pub fn try_slot(&self) -> Result<OwnedSemaphorePermit, Problem> {
+    /// `weight` slots now (at most all of them), or 503.
+    pub fn try_slot(&self, weight: u32) -> Result<OwnedSemaphorePermit, Problem> {
         self.slots
             .clone()
-            .try_acquire_owned()
+            .try_acquire_many_owned(weight.clamp(1, self.capacity))
             .map_err(|_| Problem::overloaded())
     }
 
-    /// A slot when one frees (for the lines of a stream that already holds its place).
-    pub async fn slot(&self) -> Result<OwnedSemaphorePermit, Problem> {
+    /// `weight` slots when they free (for the lines of a stream that already holds its place).
+    pub async fn slot(&self, weight: u32) -> Result<OwnedSemaphorePermit, Problem> {
         self.slots
             .clone()
-            .acquire_owned()
+            .acquire_many_owned(weight.clamp(1, self.capacity))
             .await
             .map_err(|_| Problem::internal())
     }
@@ -61,13 +79,13 @@ impl Workers {
         }
     }
 
-    /// Takes a slot (or 503) and runs `f`.
-    pub async fn run_now<T, F>(&self, f: F) -> Result<T, Problem>
+    /// Takes `weight` slots (or 503) and runs `f`.
+    pub async fn run_now<T, F>(&self, weight: u32, f: F) -> Result<T, Problem>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let slot = self.try_slot()?;
+        let slot = self.try_slot(weight)?;
         self.run(slot, f).await
     }
 }

@@ -16,7 +16,7 @@ use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 use tokio_util::io::StreamReader;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{metrics, AppState};
+use super::{metrics, pool, AppState};
 use crate::analysis::annotation::{Annotation, ModelInfo};
 use crate::analysis::{Analyzer, Document};
 use crate::api::{parse_json, AnnotateRequest, ArticleBody, Problem};
@@ -33,6 +33,9 @@ pub struct AnnotateQuery {
     /// `codepoint` (default), `utf16` or `utf8`.
     #[param(value_type = Option<crate::analysis::OffsetUnit>)]
     pub offsets: Option<String>,
+    /// `fast` (default) or `accurate`.
+    #[param(value_type = Option<crate::analysis::TaggerChoice>)]
+    pub model: Option<String>,
 }
 
 /// The media type of a request, without parameters.
@@ -115,9 +118,10 @@ pub async fn annotate(
     let doc = request.into_document()?;
     tracing::info!(id = ?doc.id, doc_bytes = doc.text.len(), "annotate");
     let analyzer = state.analyzer.clone();
+    let weight = pool::weight_of(doc.model.unwrap_or(analyzer.default_tagger()));
     let ann = state
         .workers
-        .run_now(move || annotate_one(&analyzer, &doc))
+        .run_now(weight, move || annotate_one(&analyzer, &doc))
         .await??;
     Ok(Json(ann))
 }
@@ -142,6 +146,7 @@ async fn parse_request(
             id: q.id.clone(),
             format,
             offsets: q.offsets.clone(),
+            model: q.model.clone(),
         })
     };
     match mt.as_str() {
@@ -152,6 +157,7 @@ async fn parse_request(
                 id: r.id.or(q.id.clone()),
                 format: r.format.or(q.format.clone()),
                 offsets: r.offsets.or(q.offsets.clone()),
+                model: r.model.or(q.model.clone()),
                 text: r.text,
             })
         }
@@ -261,9 +267,16 @@ pub async fn annotate_batch(
         "batch"
     );
     let analyzer = state.analyzer.clone();
+    // A batch weighs as its heaviest document.
+    let accurate = batch.documents.iter().any(|d| {
+        d.get("model").and_then(|m| m.as_str()) == Some("accurate")
+            || (d.get("model").is_none()
+                && analyzer.default_tagger() == crate::analysis::TaggerChoice::Accurate)
+    });
+    let weight = if accurate { pool::ACCURATE_WEIGHT } else { 1 };
     let results = state
         .workers
-        .run_now(move || {
+        .run_now(weight, move || {
             batch
                 .documents
                 .iter()
@@ -278,7 +291,7 @@ pub async fn annotate_batch(
 /// stream, and written in input order. Memory is bounded by that window and the line limit.
 fn ndjson(state: AppState, body: Body) -> Result<Response, Problem> {
     // Shed at the door like any request; afterwards the stream waits its turn per line.
-    drop(state.workers.try_slot()?);
+    drop(state.workers.try_slot(1)?);
     let limit = state.limits.body_limit;
     let window = state.limits.workers;
     let reader = StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
@@ -313,7 +326,8 @@ fn ndjson(state: AppState, body: Body) -> Result<Response, Problem> {
                     Err(p) => return error_line(line_no, id, p),
                 };
                 let analyzer = state.analyzer.clone();
-                let result = match state.workers.slot().await {
+                let weight = pool::weight_of(doc.model.unwrap_or(analyzer.default_tagger()));
+                let result = match state.workers.slot(weight).await {
                     Ok(slot) => {
                         state
                             .workers
@@ -379,7 +393,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, Proble
     }
     Ok(Json(Ready {
         status: "ready".into(),
-        model: state.analyzer.model_info(),
+        model: state.analyzer.model_info(state.analyzer.default_tagger()),
     }))
 }
 

@@ -177,7 +177,7 @@ async fn saturated_workers_shed_load_with_503() {
         max_in_flight: 1,
         ..Limits::default()
     });
-    let held = st.workers.try_slot().expect("a free slot");
+    let held = st.workers.try_slot(1).expect("a free slot");
     let r = send(app(st.clone()), post("/v1/annotate", "text/plain", ARTICLE)).await;
     r.assert_problem(503, "/problems/overloaded");
     assert!(r.headers.get("retry-after").is_some());
@@ -211,7 +211,7 @@ async fn slow_annotations_are_504() {
 #[tokio::test]
 async fn panics_in_the_core_become_500_and_serving_goes_on() {
     let st = state(Limits::default());
-    let r: Result<(), _> = st.workers.run_now(|| panic!("simulated fault")).await;
+    let r: Result<(), _> = st.workers.run_now(1, || panic!("simulated fault")).await;
     let p = r.unwrap_err();
     assert_eq!(
         (p.status, p.problem_type.as_str()),
@@ -336,4 +336,54 @@ async fn operations_routes() {
 async fn responses_carry_a_request_id() {
     let r = send(test_app(), post("/v1/annotate", "text/plain", ARTICLE)).await;
     assert!(r.headers.get("x-request-id").is_some());
+}
+
+#[tokio::test]
+async fn the_accurate_model_is_chosen_per_request() {
+    // In the JSON body…
+    let body = serde_json::json!({"text": ARTICLE, "model": "accurate"}).to_string();
+    let r = send(test_app(), post("/v1/annotate", "application/json", body)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let a: Annotation = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(a.model.name, gloss::analysis::ACCURATE_MODEL_NAME);
+    assert!(check_spans(&a, ARTICLE) > 0);
+    // …or the query of a text/plain body; the default stays fast.
+    let r = send(
+        test_app(),
+        post("/v1/annotate?model=accurate", "text/plain", ARTICLE),
+    )
+    .await;
+    let a: Annotation = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(a.model.name, gloss::analysis::ACCURATE_MODEL_NAME);
+    let r = send(test_app(), post("/v1/annotate", "text/plain", ARTICLE)).await;
+    let a: Annotation = serde_json::from_slice(&r.body).unwrap();
+    assert_ne!(a.model.name, gloss::analysis::ACCURATE_MODEL_NAME);
+    // An unknown model is the caller's mistake.
+    let body = serde_json::json!({"text": ARTICLE, "model": "huge"}).to_string();
+    send(test_app(), post("/v1/annotate", "application/json", body))
+        .await
+        .assert_problem(422, "/problems/invalid-field");
+}
+
+#[tokio::test]
+async fn accurate_requests_weigh_more_and_shed_first() {
+    // Three slots: one fast request in flight leaves room for fast ones, not an accurate one
+    // (which holds four, capped at all three).
+    let st = state(Limits {
+        max_in_flight: 3,
+        ..Limits::default()
+    });
+    let held = st.workers.try_slot(1).expect("a free slot");
+    let body = serde_json::json!({"text": ARTICLE, "model": "accurate"}).to_string();
+    send(
+        app(st.clone()),
+        post("/v1/annotate", "application/json", body.clone()),
+    )
+    .await
+    .assert_problem(503, "/problems/overloaded");
+    let fast = send(app(st.clone()), post("/v1/annotate", "text/plain", ARTICLE)).await;
+    assert_eq!(fast.status, StatusCode::OK);
+    drop(held);
+    let r = send(app(st), post("/v1/annotate", "application/json", body)).await;
+    assert_eq!(r.status, StatusCode::OK);
 }

@@ -231,3 +231,19 @@ fn salience_puts_the_people_who_speak_first() {
     let poland = a.entities.iter().position(|e| e.name == "Poland");
     assert!(poland.is_some_and(|p| p >= 2));
 }
+
+#[test]
+fn headline_capitals_join_the_name_and_unknown_acronyms_stay_apart() {
+    let a = annotate(
+        "PUTIN REJECTS PLAN\n\nRussian President Vladimir Putin rejected the plan on Monday. NATO said it would meet.",
+    );
+    let putin = entity(&a, "Vladimir Putin");
+    assert!(
+        putin.mentions.iter().any(|m| m.text == "PUTIN"),
+        "{:?}",
+        putin.mentions
+    );
+    // An acronym whose expansion the article never gives joins nothing.
+    let nato = entity(&a, "NATO");
+    assert_eq!(nato.mentions.len(), 1);
+}

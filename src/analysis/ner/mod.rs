@@ -8,6 +8,7 @@ pub mod features;
 pub mod lexicon;
 pub mod model;
 pub mod train;
+pub mod transformer;
 
 use super::annotation::EntityType;
 use super::segment::Segmentation;

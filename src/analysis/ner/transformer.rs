@@ -1,0 +1,343 @@
+//! The accurate tagger: a fine-tuned MiniLM (6 layers, 384 wide) run in pure Rust with tract.
+//!
+//! It sees the same tokens as the fast tagger: each token is cut into BERT wordpieces (lower-
+//! cased, accents stripped, punctuation split, greedy longest match), a sentence is one window
+//! (long ones are cut at token boundaries), and each token takes the label of its first piece.
+//! A 4-class case id (lower / Title / UPPER / other) goes with every piece, since the model is
+//! uncased and case carries much of what names are. Training and export: `models/teacher/`.
+
+use rustc_hash::FxHashMap as HashMap;
+use tract_onnx::prelude::*;
+use unicode_normalization::UnicodeNormalization;
+
+use super::TaggedMention;
+use crate::analysis::error::ModelError;
+use crate::analysis::segment::Segmentation;
+
+/// The model's labels, in the order of its output (see `LABELS` in `models/teacher/teacher.py`).
+const LABELS: [(u8, usize); 9] = [
+    // (0 = O, 1 = B, 2 = I; class index into `model::CLASSES`)
+    (0, 0),
+    (1, 0),
+    (2, 0),
+    (1, 1),
+    (2, 1),
+    (1, 2),
+    (2, 2),
+    (1, 3),
+    (2, 3),
+];
+/// Wordpieces per window, `[CLS]` and `[SEP]` included.
+const MAX_PIECES: usize = 128;
+/// Windows run together, padded to the longest (windows are sorted by length first).
+const BATCH: usize = 16;
+/// A word longer than this is one `[UNK]`, as in BERT's tokenizer.
+const MAX_WORD_CHARS: usize = 100;
+
+type Plan = std::sync::Arc<TypedSimplePlan>;
+
+pub struct TransformerTagger {
+    plan: Plan,
+    vocab: HashMap<String, i64>,
+    cls: i64,
+    sep: i64,
+    unk: i64,
+}
+
+impl TransformerTagger {
+    /// Loads an ONNX model (inputs `input_ids`, `case_ids`, `attention_mask`; output `logits`)
+    /// and its wordpiece vocabulary (one piece per line).
+    pub fn from_bytes(onnx: &[u8], vocab: &str) -> Result<Self, ModelError> {
+        let fail = |e: TractError| ModelError::Format(format!("transformer model: {e}"));
+        let model = tract_onnx::onnx()
+            .model_for_read(&mut std::io::Cursor::new(onnx))
+            .map_err(fail)?;
+        let symbols = model.symbols.clone();
+        let (b, s) = (symbols.sym("B"), symbols.sym("S"));
+        let shape = || i64::fact(&[b.clone().to_dim(), s.clone().to_dim()]);
+        let plan = model
+            .with_input_fact(0, shape().into())
+            .and_then(|m| m.with_input_fact(1, shape().into()))
+            .and_then(|m| m.with_input_fact(2, shape().into()))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(fail)?;
+        let vocab: HashMap<String, i64> = vocab
+            .lines()
+            .enumerate()
+            .map(|(i, w)| (w.to_string(), i as i64))
+            .collect();
+        let id = |w: &str| {
+            vocab
+                .get(w)
+                .copied()
+                .ok_or_else(|| ModelError::Format(format!("vocabulary lacks {w}")))
+        };
+        Ok(Self {
+            cls: id("[CLS]")?,
+            sep: id("[SEP]")?,
+            unk: id("[UNK]")?,
+            plan,
+            vocab,
+        })
+    }
+
+    /// Tags every sentence; all classes, MISC included (as the fast tagger does).
+    pub fn tag(&self, text: &str, seg: &Segmentation) -> Result<Vec<TaggedMention>, ModelError> {
+        // Pieces per token, then windows of whole tokens.
+        struct Window {
+            tokens: (usize, usize),
+            ids: Vec<i64>,
+            cases: Vec<i64>,
+            /// Index of each token's first piece in `ids`.
+            first: Vec<usize>,
+        }
+        let mut windows: Vec<Window> = Vec::new();
+        for s in &seg.sentences {
+            let (a, b) = s.tokens;
+            let mut w = Window {
+                tokens: (a, a),
+                ids: vec![self.cls],
+                cases: vec![3],
+                first: Vec::new(),
+            };
+            for i in a..b {
+                let word = &text[seg.tokens[i].start..seg.tokens[i].end];
+                let pieces = self.wordpieces(word);
+                if w.ids.len() + pieces.len() + 1 > MAX_PIECES && w.tokens.1 > w.tokens.0 {
+                    w.ids.push(self.sep);
+                    w.cases.push(3);
+                    let next = Window {
+                        tokens: (i, i),
+                        ids: vec![self.cls],
+                        cases: vec![3],
+                        first: Vec::new(),
+                    };
+                    windows.push(std::mem::replace(&mut w, next));
+                }
+                let room = MAX_PIECES - 1 - w.ids.len();
+                let case = case_class(word);
+                w.first.push(w.ids.len());
+                w.ids.extend(pieces.iter().take(room.max(1)));
+                w.cases
+                    .extend(std::iter::repeat_n(case, pieces.len().min(room.max(1))));
+                w.tokens.1 = i + 1;
+            }
+            if w.tokens.1 > w.tokens.0 {
+                w.ids.push(self.sep);
+                w.cases.push(3);
+                windows.push(w);
+            }
+        }
+
+        // Label ids per token, batch by batch over windows sorted by length.
+        let mut labels = vec![0usize; seg.tokens.len()];
+        let mut order: Vec<usize> = (0..windows.len()).collect();
+        order.sort_by_key(|&k| windows[k].ids.len());
+        for batch in order.chunks(BATCH) {
+            let len = batch
+                .iter()
+                .map(|&k| windows[k].ids.len())
+                .max()
+                .unwrap_or(0);
+            let mut ids = tract_ndarray::Array2::<i64>::zeros((batch.len(), len));
+            let mut cases = tract_ndarray::Array2::<i64>::from_elem((batch.len(), len), 3);
+            let mut mask = tract_ndarray::Array2::<i64>::zeros((batch.len(), len));
+            for (r, &k) in batch.iter().enumerate() {
+                for (c, (&id, &case)) in windows[k].ids.iter().zip(&windows[k].cases).enumerate() {
+                    ids[(r, c)] = id;
+                    cases[(r, c)] = case;
+                    mask[(r, c)] = 1;
+                }
+            }
+            let out = self
+                .plan
+                .run(tvec!(
+                    ids.into_tvalue(),
+                    cases.into_tvalue(),
+                    mask.into_tvalue()
+                ))
+                .map_err(|e| ModelError::Format(format!("transformer run: {e}")))?;
+            let logits = out[0]
+                .to_plain_array_view::<f32>()
+                .map_err(|e| ModelError::Format(format!("transformer output: {e}")))?;
+            for (r, &k) in batch.iter().enumerate() {
+                let w = &windows[k];
+                for (t, &p) in (w.tokens.0..w.tokens.1).zip(&w.first) {
+                    let mut best = (f32::NEG_INFINITY, 0);
+                    for l in 0..LABELS.len() {
+                        let v = logits[[r, p, l]];
+                        if v > best.0 {
+                            best = (v, l);
+                        }
+                    }
+                    labels[t] = best.1;
+                }
+            }
+        }
+
+        // BIO to spans within each sentence; an I- that does not continue its class opens one.
+        let mut out = Vec::new();
+        for s in &seg.sentences {
+            let (a, b) = s.tokens;
+            let mut open: Option<(usize, usize)> = None; // (first token, class)
+            for i in a..=b {
+                let (bio, class) = if i < b { LABELS[labels[i]] } else { (0, 0) };
+                let continues = bio == 2 && open.is_some_and(|(_, c)| c == class);
+                if !continues {
+                    if let Some((f, c)) = open.take() {
+                        out.push(TaggedMention {
+                            start: seg.tokens[f].start,
+                            end: seg.tokens[i - 1].end,
+                            tokens: (f, i),
+                            class: c,
+                        });
+                    }
+                    if bio != 0 {
+                        open = Some((i, class));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// BERT's uncased wordpieces of one token.
+    fn wordpieces(&self, word: &str) -> Vec<i64> {
+        let mut out = Vec::new();
+        for part in basic_split(word) {
+            if part.chars().count() > MAX_WORD_CHARS {
+                out.push(self.unk);
+                continue;
+            }
+            let mut start = 0;
+            let mut pieces = Vec::new();
+            while start < part.len() {
+                let mut end = part.len();
+                let mut found = None;
+                while end > start {
+                    let sub = if start == 0 {
+                        part[start..end].to_string()
+                    } else {
+                        format!("##{}", &part[start..end])
+                    };
+                    if let Some(&id) = self.vocab.get(&sub) {
+                        found = Some(id);
+                        break;
+                    }
+                    end = part[..end].char_indices().last().map_or(start, |(k, _)| k);
+                }
+                match found {
+                    Some(id) => {
+                        pieces.push(id);
+                        start = end;
+                    }
+                    None => {
+                        pieces = vec![self.unk];
+                        break;
+                    }
+                }
+            }
+            out.extend(pieces);
+        }
+        if out.is_empty() {
+            out.push(self.unk);
+        }
+        out
+    }
+}
+
+/// 0 lower, 1 Title (or a single capital), 2 UPPER, 3 other: as `case_class` in
+/// `models/teacher/teacher.py`.
+pub fn case_class(word: &str) -> i64 {
+    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.is_empty() {
+        return 3;
+    }
+    if letters.iter().all(|c| c.is_lowercase()) {
+        return 0;
+    }
+    if letters.iter().all(|c| c.is_uppercase()) {
+        return if letters.len() > 1 { 2 } else { 1 };
+    }
+    if letters[0].is_uppercase() && letters[1..].iter().all(|c| c.is_lowercase()) {
+        return 1;
+    }
+    3
+}
+
+/// BERT's basic tokenizer on one token: control characters dropped, accents stripped,
+/// lower-cased, split at white space and punctuation (each punctuation mark its own part), CJK
+/// ideographs on their own.
+fn basic_split(word: &str) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let flush = |cur: &mut String, parts: &mut Vec<String>| {
+        if !cur.is_empty() {
+            parts.push(std::mem::take(cur));
+        }
+    };
+    for c in word.nfd() {
+        if c == '\0' || c == '\u{fffd}' || (c.is_control() && !c.is_whitespace()) {
+            continue;
+        }
+        if is_nonspacing_mark(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            flush(&mut cur, &mut parts);
+        } else if is_punctuation(c) || is_cjk(c) {
+            flush(&mut cur, &mut parts);
+            parts.push(c.to_lowercase().collect());
+        } else {
+            cur.extend(c.to_lowercase());
+        }
+    }
+    flush(&mut cur, &mut parts);
+    parts
+}
+
+/// Combining marks left by NFD (the accents BERT's uncased tokenizer strips).
+fn is_nonspacing_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}'
+        | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
+}
+
+/// ASCII symbols count as punctuation for BERT, as do the Unicode punctuation blocks.
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(c, '\u{00a1}' | '\u{00a7}' | '\u{00ab}' | '\u{00b6}' | '\u{00b7}' | '\u{00bb}'
+            | '\u{00bf}' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205e}'
+            | '\u{3001}'..='\u{3003}' | '\u{3008}'..='\u{3011}' | '\u{ff01}'..='\u{ff0f}')
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}'
+        | '\u{20000}'..='\u{2a6df}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_classes() {
+        assert_eq!(case_class("said"), 0);
+        assert_eq!(case_class("Kyiv"), 1);
+        assert_eq!(case_class("A"), 1);
+        assert_eq!(case_class("NATO"), 2);
+        assert_eq!(case_class("McDonald"), 3);
+        assert_eq!(case_class("1996"), 3);
+    }
+
+    #[test]
+    fn basic_split_strips_accents_and_splits_punctuation() {
+        assert_eq!(basic_split("Zürich"), vec!["zurich"]);
+        assert_eq!(basic_split("U.S."), vec!["u", ".", "s", "."]);
+        assert_eq!(
+            basic_split("O'Neill-Smith"),
+            vec!["o", "'", "neill", "-", "smith"]
+        );
+        assert_eq!(basic_split("\u{0}"), Vec::<String>::new());
+    }
+}
