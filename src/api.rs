@@ -172,8 +172,7 @@ impl From<&AnalysisError> for Problem {
                 Problem::new(422, "empty-text", "Empty text", e.to_string())
             }
             AnalysisError::ModelUnavailable(_) => {
-                tracing::error!(error = %e, "accurate model failed; answered 500");
-                Problem::internal()
+                Problem::new(501, "model-unavailable", "Model unavailable", e.to_string())
             }
         }
     }

@@ -33,9 +33,11 @@ use ner::Tagger;
 pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/ner.bin");
 /// The statement model compiled into the binary.
 pub static EMBEDDED_STATEMENT_MODEL: &[u8] = include_bytes!("../../models/statements.bin");
-/// The accurate mode's transformer and its wordpiece vocabulary (`models/accurate/README.md`).
-pub static EMBEDDED_ACCURATE_MODEL: &[u8] = include_bytes!("../../models/accurate/ner-minilm.onnx");
-pub static EMBEDDED_ACCURATE_VOCAB: &str = include_str!("../../models/accurate/vocab.txt");
+/// Where the accurate mode's transformer and its wordpiece vocabulary live in the repository
+/// (`models/accurate/README.md`). They are not compiled in: at 23 MB the model would push the
+/// container image past its size bar, so the shells read them from files.
+pub const ACCURATE_MODEL_FILE: &str = "models/accurate/ner-minilm.onnx";
+pub const ACCURATE_VOCAB_FILE: &str = "models/accurate/vocab.txt";
 /// The accurate model's name and version, reported in annotations made with it.
 pub const ACCURATE_MODEL_NAME: &str = "gloss-ner-minilm";
 pub const ACCURATE_MODEL_VERSION: &str = "1";
@@ -111,6 +113,9 @@ pub struct Analyzer {
     /// The transformer, loaded on first use: it takes a few hundred milliseconds and some
     /// hundred megabytes that a server answering only fast requests need not spend.
     accurate: std::sync::OnceLock<Result<ner::transformer::TransformerTagger, String>>,
+    /// The accurate model's ONNX bytes and vocabulary, as the shell read them; `None` when this
+    /// installation has no accurate model.
+    accurate_files: Option<(Vec<u8>, String)>,
 }
 
 impl Analyzer {
@@ -142,7 +147,16 @@ impl Analyzer {
             places: geo::Places::embedded(),
             default_tagger: TaggerChoice::Fast,
             accurate: std::sync::OnceLock::new(),
+            accurate_files: None,
         }
+    }
+
+    /// Gives the analyzer the accurate model (ONNX bytes and wordpiece vocabulary); it is built
+    /// at its first use.
+    pub fn with_accurate_model(mut self, onnx: Vec<u8>, vocab: String) -> Self {
+        self.accurate_files = Some((onnx, vocab));
+        self.accurate = std::sync::OnceLock::new();
+        self
     }
 
     /// Sets the tagger used when a document does not choose one.
@@ -159,12 +173,12 @@ impl Analyzer {
     /// loads).
     pub fn accurate_tagger(&self) -> Result<&ner::transformer::TransformerTagger, AnalysisError> {
         self.accurate
-            .get_or_init(|| {
-                ner::transformer::TransformerTagger::from_bytes(
-                    EMBEDDED_ACCURATE_MODEL,
-                    EMBEDDED_ACCURATE_VOCAB,
-                )
-                .map_err(|e| e.to_string())
+            .get_or_init(|| match &self.accurate_files {
+                None => Err("this installation has no accurate model (see the README: \
+                             --accurate-model or GLOSS_ACCURATE_MODEL)"
+                    .to_string()),
+                Some((onnx, vocab)) => ner::transformer::TransformerTagger::from_bytes(onnx, vocab)
+                    .map_err(|e| e.to_string()),
             })
             .as_ref()
             .map_err(|e| AnalysisError::ModelUnavailable(e.clone()))

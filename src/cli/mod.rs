@@ -7,6 +7,7 @@ mod healthcheck;
 mod tokens;
 mod train;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -27,28 +28,57 @@ pub struct Cli {
 /// Which entity model to use.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct ModelArgs {
-    /// `fast` (the embedded linear tagger, default), `accurate` (the embedded transformer), or
-    /// the path of a linear model file to load instead of the embedded one.
+    /// `fast` (the embedded linear tagger, default), `accurate` (the transformer), or the path
+    /// of a linear model file to load instead of the embedded one.
     #[arg(long, env = "GLOSS_MODEL", value_name = "fast|accurate|PATH")]
     pub model: Option<String>,
+    /// The accurate mode's ONNX model; its `vocab.txt` sits beside it. When unset, the
+    /// repository's `models/accurate/ner-minilm.onnx` is used if present (run from the
+    /// checkout); without one, accurate requests are answered 501.
+    #[arg(long, env = "GLOSS_ACCURATE_MODEL", value_name = "PATH")]
+    pub accurate_model: Option<PathBuf>,
 }
 
 impl ModelArgs {
     pub fn analyzer(&self) -> anyhow::Result<Analyzer> {
-        Ok(match self.model.as_deref() {
-            None | Some("fast") => Analyzer::embedded()?,
-            Some("accurate") => {
-                let analyzer = Analyzer::embedded()?.with_default_tagger(TaggerChoice::Accurate);
-                // Load it now: a broken model should stop the command, not each document.
-                analyzer.accurate_tagger()?;
-                analyzer
-            }
+        let analyzer = match self.model.as_deref() {
+            None | Some("fast") | Some("accurate") => Analyzer::embedded()?,
             Some(p) => {
                 let bytes =
                     std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read model {p}: {e}"))?;
                 Analyzer::from_model_bytes(&bytes).map_err(|e| anyhow::anyhow!("{p}: {e}"))?
             }
+        };
+        let analyzer = match self.accurate_files()? {
+            Some((onnx, vocab)) => analyzer.with_accurate_model(onnx, vocab),
+            None => analyzer,
+        };
+        Ok(if self.model.as_deref() == Some("accurate") {
+            // Build it now: a missing or broken model should stop the command, not each
+            // document.
+            analyzer.accurate_tagger()?;
+            analyzer.with_default_tagger(TaggerChoice::Accurate)
+        } else {
+            analyzer
         })
+    }
+
+    /// The accurate model's bytes and vocabulary: from `--accurate-model`, else from the
+    /// checkout's `models/accurate/` if there is one.
+    fn accurate_files(&self) -> anyhow::Result<Option<(Vec<u8>, String)>> {
+        let (onnx, explicit) = match &self.accurate_model {
+            Some(p) => (p.clone(), true),
+            None => (PathBuf::from(crate::analysis::ACCURATE_MODEL_FILE), false),
+        };
+        if !explicit && !onnx.exists() {
+            return Ok(None);
+        }
+        let vocab = onnx.with_file_name("vocab.txt");
+        let bytes = std::fs::read(&onnx)
+            .map_err(|e| anyhow::anyhow!("cannot read accurate model {}: {e}", onnx.display()))?;
+        let words = std::fs::read_to_string(&vocab)
+            .map_err(|e| anyhow::anyhow!("cannot read vocabulary {}: {e}", vocab.display()))?;
+        Ok(Some((bytes, words)))
     }
 }
 

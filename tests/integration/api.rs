@@ -387,3 +387,19 @@ async fn accurate_requests_weigh_more_and_shed_first() {
     let r = send(app(st), post("/v1/annotate", "application/json", body)).await;
     assert_eq!(r.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_server_without_the_accurate_model_answers_501() {
+    let bare = std::sync::Arc::new(gloss::analysis::Analyzer::embedded().expect("loads"));
+    let st = gloss::http::AppState::new(bare, Limits::default());
+    let body = serde_json::json!({"text": ARTICLE, "model": "accurate"}).to_string();
+    send(
+        app(st.clone()),
+        post("/v1/annotate", "application/json", body),
+    )
+    .await
+    .assert_problem(501, "/problems/model-unavailable");
+    // Fast requests are unaffected.
+    let r = send(app(st), post("/v1/annotate", "text/plain", ARTICLE)).await;
+    assert_eq!(r.status, StatusCode::OK);
+}

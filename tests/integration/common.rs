@@ -14,8 +14,17 @@ use tower::ServiceExt;
 /// One analyzer for all tests (loading it is the slow part).
 pub fn analyzer() -> Arc<Analyzer> {
     static A: OnceLock<Arc<Analyzer>> = OnceLock::new();
-    A.get_or_init(|| Arc::new(Analyzer::embedded().expect("embedded model loads")))
-        .clone()
+    A.get_or_init(|| {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/models/accurate");
+        let onnx = std::fs::read(format!("{dir}/ner-minilm.onnx")).expect("accurate model");
+        let vocab = std::fs::read_to_string(format!("{dir}/vocab.txt")).expect("vocabulary");
+        Arc::new(
+            Analyzer::embedded()
+                .expect("embedded model loads")
+                .with_accurate_model(onnx, vocab),
+        )
+    })
+    .clone()
 }
 
 pub fn state(limits: Limits) -> AppState {
