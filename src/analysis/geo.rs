@@ -54,11 +54,44 @@ pub struct Places {
     by_name: HashMap<String, Vec<Place>>,
     /// Lower-cased US state names and codes → state code, for qualifiers.
     us_states: HashMap<String, String>,
+    /// Lower-cased demonym (`russian`) → GeoNames id of that country's capital, for `the
+    /// Russian capital`.
+    capital_by_demonym: HashMap<String, u64>,
 }
 
 impl Places {
     pub fn embedded() -> Self {
         Self::parse(include_str!("../../data/places.tsv"))
+            .with_countries(include_str!("../../data/countries.tsv"))
+    }
+
+    /// Adds demonyms and capitals (`data/countries.tsv`: ISO code, demonym, capital per line).
+    /// A capital the places do not list as a city of its country is left out.
+    pub fn with_countries(mut self, tsv: &str) -> Self {
+        for line in tsv.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let [iso, demonym, capital] = f[..] else {
+                continue;
+            };
+            let city = self
+                .candidates(capital)
+                .iter()
+                .filter(|p| p.feature == Feature::City && p.country == iso)
+                .max_by_key(|p| p.population);
+            if let Some(city) = city {
+                let id = city.geonames_id;
+                self.capital_by_demonym.insert(demonym.to_lowercase(), id);
+            }
+        }
+        self
+    }
+
+    /// The GeoNames id of the capital of the country whose people `demonym` names
+    /// (`Russian` → Moscow).
+    pub fn capital_of(&self, demonym: &str) -> Option<u64> {
+        self.capital_by_demonym
+            .get(&demonym.to_lowercase())
+            .copied()
     }
 
     pub fn parse(tsv: &str) -> Self {
@@ -89,7 +122,11 @@ impl Places {
             }
             by_name.entry(f[0].to_lowercase()).or_default().push(place);
         }
-        Places { by_name, us_states }
+        Places {
+            by_name,
+            us_states,
+            capital_by_demonym: HashMap::default(),
+        }
     }
 
     /// A country or a city of a million people or more: a name that, alone, is a place.
@@ -264,5 +301,64 @@ pub fn resolve(text: &str, seg: &Segmentation, places: &Places, groups: &mut [En
             .iter()
             .max_by(|a, b| score(a).total_cmp(&score(b)))
             .map(|p| to_geo(p));
+        // A place known only from a capitalised dateline or headline (`LONDON`) is named as a
+        // place name is written. Only resolved places: an unknown all-caps name may be an
+        // acronym.
+        if g.geo.is_some() && is_shouted(&g.name) {
+            g.name = title_case(&g.name);
+        }
+    }
+}
+
+/// All capitals, and long enough not to be an acronym (`LONDON`, not `UK`).
+fn is_shouted(name: &str) -> bool {
+    let letters = name.chars().filter(|c| c.is_alphabetic()).count();
+    letters > 4 && !name.chars().any(char::is_lowercase) && !name.contains('.')
+}
+
+/// `NEW YORK` → `New York`.
+fn title_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut at_start = true;
+    for c in name.chars() {
+        if at_start {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        at_start = !c.is_alphabetic() && c != '\'' && c != '\u{2019}';
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shouted_names_are_long_all_capital_names_and_not_acronyms() {
+        assert!(is_shouted("LONDON"));
+        assert!(is_shouted("NEW YORK"));
+        assert!(!is_shouted("UK"));
+        assert!(!is_shouted("U.S.A."));
+        assert!(!is_shouted("London"));
+        assert_eq!(title_case("NEW YORK"), "New York");
+        assert_eq!(title_case("ST. JOHN'S"), "St. John's");
+    }
+
+    #[test]
+    fn capitals_are_found_by_demonym() {
+        let places = Places::embedded();
+        let moscow = places.capital_of("Russian");
+        assert!(moscow.is_some());
+        assert_eq!(
+            places
+                .candidates("Moscow")
+                .iter()
+                .find(|p| Some(p.geonames_id) == moscow)
+                .map(|p| p.country.as_str()),
+            Some("RU")
+        );
+        assert_eq!(places.capital_of("Martian"), None);
     }
 }

@@ -9,6 +9,7 @@
 pub mod annotation;
 pub mod coreference;
 pub mod entities;
+pub mod entity_types;
 pub mod error;
 pub mod geo;
 pub mod html;
@@ -227,6 +228,7 @@ impl Analyzer {
         let mut groups = entities::group(text, seg, tagged);
         geo::retype_places_tagged_as_people(text, &self.places, &mut groups);
         geo::resolve(text, seg, &self.places, &mut groups);
+        entity_types::retype_by_context(text, seg, &mut groups);
         groups
     }
 
@@ -269,7 +271,7 @@ impl Analyzer {
         let tagged = self.tag(text, &seg, choice)?;
         let mut entities = self.entities_from(text, &seg, &tagged);
         let mut statements = self.statements_of(text, &seg, &entities);
-        coreference::complete(text, &seg, &mut entities, &mut statements);
+        coreference::complete(text, &seg, &self.places, &mut entities, &mut statements);
         Ok(render::render(
             render::Analysis {
                 id: doc.id.clone(),

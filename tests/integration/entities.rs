@@ -247,3 +247,94 @@ fn headline_capitals_join_the_name_and_unknown_acronyms_stay_apart() {
     let nato = entity(&a, "NATO");
     assert_eq!(nato.mentions.len(), 1);
 }
+
+#[test]
+fn the_agency_of_a_photo_credit_is_an_organization() {
+    let a = annotate(&fixture("aegean-ferry.txt"));
+    // `Elena Petrova/Anadolu via Getty Images`: the name glued to the photographer's.
+    assert_eq!(entity(&a, "Anadolu").entity_type, EntityType::Organization);
+    assert_eq!(entity(&a, "Elena Petrova").entity_type, EntityType::Person);
+    // Negative: a slash between two places is no credit.
+    let b = annotate("Flights on the Athens/Istanbul route were cancelled on Friday.");
+    assert_eq!(entity(&b, "Istanbul").entity_type, EntityType::Location);
+}
+
+#[test]
+fn seats_of_power_that_act_are_institutions_and_places_that_act_stay_places() {
+    let a = annotate(&fixture("aegean-ferry.txt"));
+    // `the Kremlin said`, `the White House's new push`.
+    assert_eq!(entity(&a, "Kremlin").entity_type, EntityType::Organization);
+    assert!(entity(&a, "Kremlin").geo.is_none());
+    assert_eq!(
+        entity(&a, "White House").entity_type,
+        EntityType::Organization
+    );
+    // Negative: `Ankara has long said`: a capital standing for its government is still
+    // indexed as the place.
+    let ankara = entity(&a, "Ankara");
+    assert_eq!(ankara.entity_type, EntityType::Location);
+    assert_eq!(ankara.geo.as_ref().map(|g| g.country.as_str()), Some("TR"));
+}
+
+#[test]
+fn the_capital_named_by_its_country_joins_the_city() {
+    let a = annotate(&fixture("aegean-ferry.txt"));
+    assert!(
+        mention_texts(entity(&a, "Ankara"))
+            .contains(&("the Turkish capital", MentionKind::Nominal)),
+        "{:?}",
+        entity(&a, "Ankara").mentions
+    );
+    // Negative: the article never names Paris, so `the French capital` is nobody's mention.
+    let french = a
+        .entities
+        .iter()
+        .flat_map(|e| &e.mentions)
+        .filter(|m| m.text.contains("French capital"))
+        .count();
+    assert_eq!(french, 0);
+}
+
+#[test]
+fn organizations_that_speak_through_a_common_noun_are_entities() {
+    let a = annotate(&fixture("aegean-ferry.txt"));
+    let guard = entity(&a, "coast guard");
+    assert_eq!(guard.entity_type, EntityType::Organization);
+    assert_eq!(
+        mention_texts(guard),
+        vec![
+            ("coast guard", MentionKind::Nominal),
+            ("The coast guard", MentionKind::Nominal)
+        ]
+    );
+    // Both statements are the coast guard's, the first with its speaker as written.
+    let spoken: Vec<&str> = a
+        .statements
+        .iter()
+        .filter_map(|s| s.speaker.as_ref())
+        .filter(|sp| sp.entity.as_deref() == Some(guard.id.as_str()))
+        .map(|sp| sp.text.as_str())
+        .collect();
+    assert_eq!(spoken, vec!["Greece's coast guard", "The coast guard"]);
+    // Negative: `The ministry said` joins the Foreign Ministry the article names; no new
+    // `ministry` entity.
+    let ministry = entity(&a, "Foreign Ministry");
+    assert!(mention_texts(ministry).contains(&("The ministry", MentionKind::Nominal)));
+    assert!(!a
+        .entities
+        .iter()
+        .any(|e| e.name.eq_ignore_ascii_case("ministry")));
+}
+
+#[test]
+fn a_place_known_only_from_a_capitalised_dateline_is_named_as_places_are_written() {
+    let a = annotate(&fixture("aegean-ferry.txt"));
+    let istanbul = entity(&a, "Istanbul");
+    assert_eq!(
+        mention_texts(istanbul),
+        vec![("ISTANBUL", MentionKind::Name)]
+    );
+    // Negative: an acronym keeps its capitals.
+    let b = annotate("UNICEF said the camp in Gaza needed water.");
+    assert!(b.entities.iter().any(|e| e.name == "UNICEF"));
+}

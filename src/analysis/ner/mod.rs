@@ -72,49 +72,57 @@ pub fn tag_with(
                 emissions.push(e);
             }
             let tags = model.viterbi(&emissions);
-            for (mut s0, mut e0, class) in model::spans_from_tags(&tags) {
-                // A name starts and ends with a word: stray symbols (emoji, dashes) at the
-                // edges are not part of it.
-                let has_word = |i: usize| {
-                    text[seg.tokens[a + i].start..seg.tokens[a + i].end]
-                        .chars()
-                        .any(char::is_alphanumeric)
-                };
-                while s0 < e0 && !has_word(s0) {
-                    s0 += 1;
+            for (s0, e0, class) in model::spans_from_tags(&tags) {
+                if let Some(m) = tidy_span(text, seg, (a + s0, a + e0), class) {
+                    out.push(m);
                 }
-                // Nor is a possessive ending (`Kyiv's reporting` → `Kyiv`).
-                let possessive = |i: usize| {
-                    matches!(
-                        &text[seg.tokens[a + i].start..seg.tokens[a + i].end],
-                        "'s" | "\u{2019}s" | "'S" | "\u{2019}S" | "'" | "\u{2019}"
-                    )
-                };
-                while e0 > s0 && (!has_word(e0 - 1) || possessive(e0 - 1)) {
-                    e0 -= 1;
-                }
-                if s0 == e0 {
-                    continue;
-                }
-                // Titles are not part of a person's name (`Mayor Angela Torres` → `Angela
-                // Torres`), as in the annotation guidelines the model learnt from; a capitalised
-                // title at the start of a sentence or headline sometimes slips in.
-                while CLASSES[class] == "PER"
-                    && e0 - s0 > 1
-                    && is_title(&text[seg.tokens[a + s0].start..seg.tokens[a + s0].end])
-                {
-                    s0 += 1;
-                }
-                out.push(TaggedMention {
-                    start: seg.tokens[a + s0].start,
-                    end: seg.tokens[a + e0 - 1].end,
-                    tokens: (a + s0, a + e0),
-                    class,
-                });
             }
         }
         out
     }
+}
+
+/// A tagged token span as a mention, with what is not part of a name taken off its edges; `None`
+/// when nothing is left. Both taggers' spans go through it.
+pub fn tidy_span(
+    text: &str,
+    seg: &Segmentation,
+    (mut s0, mut e0): (usize, usize),
+    class: usize,
+) -> Option<TaggedMention> {
+    let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
+    // A name starts and ends with a word: stray symbols (emoji, dashes, the slash of a photo
+    // credit `Jose Colon/Anadolu`) at the edges are not part of it.
+    let has_word = |i: usize| word(i).chars().any(char::is_alphanumeric);
+    while s0 < e0 && !has_word(s0) {
+        s0 += 1;
+    }
+    // Nor is a possessive ending (`Kyiv's reporting` → `Kyiv`).
+    let possessive = |i: usize| {
+        matches!(
+            word(i),
+            "'s" | "\u{2019}s" | "'S" | "\u{2019}S" | "'" | "\u{2019}"
+        )
+    };
+    // A closing bracket whose opening one is inside stays (`Proleter ( Z )`, a club with its
+    // town's code, is one name).
+    let closes_inside =
+        |i: usize| matches!(word(i), ")" | "]") && (s0..i).any(|k| matches!(word(k), "(" | "["));
+    while e0 > s0 && ((!has_word(e0 - 1) && !closes_inside(e0 - 1)) || possessive(e0 - 1)) {
+        e0 -= 1;
+    }
+    // Titles are not part of a person's name (`Mayor Angela Torres` → `Angela Torres`), as in
+    // the annotation guidelines the models learnt from; a capitalised title at the start of a
+    // sentence or headline sometimes slips in.
+    while CLASSES.get(class) == Some(&"PER") && e0 > s0 + 1 && is_title(word(s0)) {
+        s0 += 1;
+    }
+    (s0 < e0).then(|| TaggedMention {
+        start: seg.tokens[s0].start,
+        end: seg.tokens[e0 - 1].end,
+        tokens: (s0, e0),
+        class,
+    })
 }
 
 /// Titles and roles written before a name.

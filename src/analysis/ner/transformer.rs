@@ -186,12 +186,7 @@ impl TransformerTagger {
                 let continues = bio == 2 && open.is_some_and(|(_, c)| c == class);
                 if !continues {
                     if let Some((f, c)) = open.take() {
-                        out.push(TaggedMention {
-                            start: seg.tokens[f].start,
-                            end: seg.tokens[i - 1].end,
-                            tokens: (f, i),
-                            class: c,
-                        });
+                        out.extend(super::tidy_span(text, seg, (f, i), c));
                     }
                     if bio != 0 {
                         open = Some((i, class));
