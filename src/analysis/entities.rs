@@ -277,6 +277,15 @@ pub fn raw_salience(
         .iter()
         .map(|m| {
             let s = sentence_of(m.start);
+            let in_credit = seg
+                .sentences
+                .get(s)
+                .and_then(|st| seg.paragraphs.get(st.paragraph))
+                .is_some_and(|&(a, b)| is_credit_line(&text[a..b]));
+            if in_credit {
+                // Who took the photo is not what the story is about.
+                return 0.2;
+            }
             let mut weight = match m.kind {
                 MentionKind::Name => 1.0,
                 MentionKind::Nominal => 0.7,
@@ -294,6 +303,26 @@ pub fn raw_salience(
         1.0
     };
     type_weight * (from_mentions + statements_spoken as f64)
+}
+
+/// A photo credit or copyright line (`Jose Colon/Anadolu via Getty Images`, `Photo: Jane
+/// Doe/AP`): a short line with no sentence ending that credits through a slash glued between
+/// words, `via`, or a leading `Photo`/`Credit`/`©`.
+pub fn is_credit_line(line: &str) -> bool {
+    let line = line.trim();
+    let ends_sentence = line.ends_with(['.', '!', '?', '"', '\u{201d}', ':']);
+    if line.is_empty() || line.chars().count() > 120 || ends_sentence {
+        return false;
+    }
+    let b = line.as_bytes();
+    let slash_between_words = (1..b.len().saturating_sub(1))
+        .any(|i| b[i] == b'/' && b[i - 1].is_ascii_alphabetic() && b[i + 1].is_ascii_alphabetic());
+    let lower = line.to_lowercase();
+    slash_between_words
+        || lower.split_whitespace().any(|w| w == "via")
+        || ["photo", "credit", "(ap photo", "\u{a9}", "copyright"]
+            .iter()
+            .any(|p| lower.starts_with(p))
 }
 
 /// The mention's text without a possessive `'s` or a leading title.
@@ -538,6 +567,15 @@ mod tests {
                 class,
             })
             .collect()
+    }
+
+    #[test]
+    fn credit_lines_are_short_unfinished_lines_that_credit() {
+        assert!(is_credit_line("Jose Colon/Anadolu via Getty Images"));
+        assert!(is_credit_line("Photo: Jane Doe, Reuters"));
+        assert!(!is_credit_line("The talks moved to Miami via Washington."));
+        assert!(!is_credit_line("Ferry talks resume in Ankara"));
+        assert!(!is_credit_line("He said the 24/7 service would stop."));
     }
 
     #[test]

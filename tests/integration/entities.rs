@@ -254,6 +254,14 @@ fn the_agency_of_a_photo_credit_is_an_organization() {
     // `Elena Petrova/Anadolu via Getty Images`: the name glued to the photographer's.
     assert_eq!(entity(&a, "Anadolu").entity_type, EntityType::Organization);
     assert_eq!(entity(&a, "Elena Petrova").entity_type, EntityType::Person);
+    // The credit line is no part of the story: its names rank below every name in it.
+    let last_story_entity = a
+        .entities
+        .iter()
+        .filter(|e| !["Elena Petrova", "Anadolu", "Getty Images"].contains(&e.name.as_str()))
+        .map(|e| e.salience)
+        .fold(f64::INFINITY, f64::min);
+    assert!(entity(&a, "Elena Petrova").salience < last_story_entity);
     // Negative: a slash between two places is no credit.
     let b = annotate("Flights on the Athens/Istanbul route were cancelled on Friday.");
     assert_eq!(entity(&b, "Istanbul").entity_type, EntityType::Location);
