@@ -260,10 +260,31 @@ fn ends_sentence(tok: &str, next: Option<&str>) -> bool {
             {
                 return false;
             }
-            SENTENCE_STARTERS.contains(&next)
+            SENTENCE_STARTERS.contains(&next) || (names_a_country(tok) && is_demonym(next))
         }
         _ => false,
     }
+}
+
+/// Country abbreviations that end a sentence before another country's people (`… the U.S.
+/// Ukrainian President …`: no noun phrase puts two countries' names side by side so).
+fn names_a_country(tok: &str) -> bool {
+    matches!(tok, "U.S." | "U.K." | "U.N." | "E.U." | "U.A.E.")
+}
+
+/// A demonym from `data/countries.tsv` (`Ukrainian`, `Russian`).
+fn is_demonym(word: &str) -> bool {
+    static DEMONYMS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    DEMONYMS
+        .get_or_init(|| {
+            include_str!("../../data/countries.tsv")
+                .lines()
+                .filter_map(|l| l.split('\t').nth(1))
+                .filter(|d| !d.is_empty())
+                .collect()
+        })
+        .contains(word)
 }
 
 fn is_opening_quote(c: char) -> bool {
@@ -444,6 +465,15 @@ mod tests {
         assert_eq!(
             sents("U.S. President Biden spoke."),
             vec!["U.S. President Biden spoke."]
+        );
+        // A country abbreviation before another country's people ends the sentence.
+        assert_eq!(
+            sents("He wants guarantees from the U.S. Ukrainian officials agreed."),
+            vec!["He wants guarantees from the U.S.", "Ukrainian officials agreed."]
+        );
+        assert_eq!(
+            sents("The U.S. Navy and the U.N. Security Council met."),
+            vec!["The U.S. Navy and the U.N. Security Council met."]
         );
     }
 
