@@ -30,13 +30,11 @@ fn texts() -> Vec<String> {
 }
 
 fn bench(c: &mut Criterion) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/models/accurate");
     let analyzer = Analyzer::embedded()
         .expect("embedded model")
-        .with_accurate_model(
-            std::fs::read(format!("{dir}/ner-minilm.onnx")).expect("accurate model"),
-            std::fs::read_to_string(format!("{dir}/vocab.txt")).expect("vocabulary"),
-        );
+        .with_accurate_source(gloss::model_files::accurate_source(
+            gloss::model_files::checkout_accurate_model(),
+        ));
     let texts = texts();
     let tokens: usize = texts.iter().map(|t| segment::tokenize(t).len()).sum();
     let mut g = c.benchmark_group("news");

@@ -5,9 +5,11 @@
 //! - [`http`]: the HTTP shell (axum) over one shared [`analysis::Analyzer`].
 //! - [`cli`]: the command-line shell (`gloss serve | annotate | eval | train`).
 //! - [`eval`]: scorers that reproduce `../shared/tools/score_*.py`.
+//! - [`model_files`]: the model files the shells read from disk.
 
 pub mod analysis;
 pub mod api;
 pub mod cli;
 pub mod eval;
 pub mod http;
+pub mod model_files;

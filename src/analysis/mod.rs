@@ -34,10 +34,6 @@ use ner::Tagger;
 pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/ner.bin");
 /// The statement model compiled into the binary.
 pub static EMBEDDED_STATEMENT_MODEL: &[u8] = include_bytes!("../../models/statements.bin");
-/// Where the accurate mode's transformer and its wordpiece vocabulary live in the repository
-/// (`models/accurate/README.md`). They are not compiled in: at 23 MB the model would push the
-/// container image past its size bar, so the shells read them from files.
-pub const ACCURATE_MODEL_FILE: &str = "models/accurate/ner-minilm.onnx";
 pub const ACCURATE_VOCAB_FILE: &str = "models/accurate/vocab.txt";
 /// The accurate model's name and version, reported in annotations made with it.
 pub const ACCURATE_MODEL_NAME: &str = "gloss-ner-minilm";
@@ -114,10 +110,14 @@ pub struct Analyzer {
     /// The transformer, loaded on first use: it takes a few hundred milliseconds and some
     /// hundred megabytes that a server answering only fast requests need not spend.
     accurate: std::sync::OnceLock<Result<ner::transformer::TransformerTagger, String>>,
-    /// The accurate model's ONNX bytes and vocabulary, as the shell read them; `None` when this
+    /// Where the accurate model's ONNX bytes and vocabulary come from, called once at first
+    /// use (the shells pass a file reader: the core does no I/O); `None` when this
     /// installation has no accurate model.
-    accurate_files: Option<(Vec<u8>, String)>,
+    accurate_source: Option<Box<AccurateSource>>,
 }
+
+/// Gives the accurate model's ONNX bytes and wordpiece vocabulary, or why it cannot.
+pub type AccurateSource = dyn Fn() -> Result<(Vec<u8>, String), String> + Send + Sync;
 
 impl Analyzer {
     /// The analyzer with the model embedded in the binary.
@@ -148,14 +148,15 @@ impl Analyzer {
             places: geo::Places::embedded(),
             default_tagger: TaggerChoice::Fast,
             accurate: std::sync::OnceLock::new(),
-            accurate_files: None,
+            accurate_source: None,
         }
     }
 
-    /// Gives the analyzer the accurate model (ONNX bytes and wordpiece vocabulary); it is built
-    /// at its first use.
-    pub fn with_accurate_model(mut self, onnx: Vec<u8>, vocab: String) -> Self {
-        self.accurate_files = Some((onnx, vocab));
+    /// Gives the analyzer where to get the accurate model from; `source` is called once, when
+    /// an accurate request first comes, so that commands and servers that never use it do not
+    /// read its 23 MB.
+    pub fn with_accurate_source(mut self, source: Box<AccurateSource>) -> Self {
+        self.accurate_source = Some(source);
         self.accurate = std::sync::OnceLock::new();
         self
     }
@@ -174,12 +175,15 @@ impl Analyzer {
     /// loads).
     pub fn accurate_tagger(&self) -> Result<&ner::transformer::TransformerTagger, AnalysisError> {
         self.accurate
-            .get_or_init(|| match &self.accurate_files {
+            .get_or_init(|| match &self.accurate_source {
                 None => Err("this installation has no accurate model (see the README: \
                              --accurate-model or GLOSS_ACCURATE_MODEL)"
                     .to_string()),
-                Some((onnx, vocab)) => ner::transformer::TransformerTagger::from_bytes(onnx, vocab)
-                    .map_err(|e| e.to_string()),
+                Some(source) => {
+                    let (onnx, vocab) = source()?;
+                    ner::transformer::TransformerTagger::from_bytes(&onnx, &vocab)
+                        .map_err(|e| e.to_string())
+                }
             })
             .as_ref()
             .map_err(|e| AnalysisError::ModelUnavailable(e.clone()))

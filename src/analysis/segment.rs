@@ -469,7 +469,10 @@ mod tests {
         // A country abbreviation before another country's people ends the sentence.
         assert_eq!(
             sents("He wants guarantees from the U.S. Ukrainian officials agreed."),
-            vec!["He wants guarantees from the U.S.", "Ukrainian officials agreed."]
+            vec![
+                "He wants guarantees from the U.S.",
+                "Ukrainian officials agreed."
+            ]
         );
         assert_eq!(
             sents("The U.S. Navy and the U.N. Security Council met."),

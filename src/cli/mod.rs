@@ -49,8 +49,8 @@ impl ModelArgs {
                 Analyzer::from_model_bytes(&bytes).map_err(|e| anyhow::anyhow!("{p}: {e}"))?
             }
         };
-        let analyzer = match self.accurate_files()? {
-            Some((onnx, vocab)) => analyzer.with_accurate_model(onnx, vocab),
+        let analyzer = match self.accurate_path()? {
+            Some(onnx) => analyzer.with_accurate_source(crate::model_files::accurate_source(onnx)),
             None => analyzer,
         };
         Ok(if self.model.as_deref() == Some("accurate") {
@@ -63,22 +63,19 @@ impl ModelArgs {
         })
     }
 
-    /// The accurate model's bytes and vocabulary: from `--accurate-model`, else from the
-    /// checkout's `models/accurate/` if there is one.
-    fn accurate_files(&self) -> anyhow::Result<Option<(Vec<u8>, String)>> {
-        let (onnx, explicit) = match &self.accurate_model {
-            Some(p) => (p.clone(), true),
-            None => (PathBuf::from(crate::analysis::ACCURATE_MODEL_FILE), false),
-        };
-        if !explicit && !onnx.exists() {
-            return Ok(None);
+    /// The accurate model's file: `--accurate-model` (which must exist), else the checkout's
+    /// `models/accurate/` if there is one. It is read when first used.
+    fn accurate_path(&self) -> anyhow::Result<Option<PathBuf>> {
+        match &self.accurate_model {
+            Some(p) if !p.is_file() => {
+                anyhow::bail!("cannot read accurate model {}: no such file", p.display())
+            }
+            Some(p) => Ok(Some(p.clone())),
+            None => {
+                let p = PathBuf::from(crate::model_files::ACCURATE_MODEL_FILE);
+                Ok(p.is_file().then_some(p))
+            }
         }
-        let vocab = onnx.with_file_name("vocab.txt");
-        let bytes = std::fs::read(&onnx)
-            .map_err(|e| anyhow::anyhow!("cannot read accurate model {}: {e}", onnx.display()))?;
-        let words = std::fs::read_to_string(&vocab)
-            .map_err(|e| anyhow::anyhow!("cannot read vocabulary {}: {e}", vocab.display()))?;
-        Ok(Some((bytes, words)))
     }
 }
 

@@ -15,13 +15,12 @@ use tower::ServiceExt;
 pub fn analyzer() -> Arc<Analyzer> {
     static A: OnceLock<Arc<Analyzer>> = OnceLock::new();
     A.get_or_init(|| {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/models/accurate");
-        let onnx = std::fs::read(format!("{dir}/ner-minilm.onnx")).expect("accurate model");
-        let vocab = std::fs::read_to_string(format!("{dir}/vocab.txt")).expect("vocabulary");
         Arc::new(
             Analyzer::embedded()
                 .expect("embedded model loads")
-                .with_accurate_model(onnx, vocab),
+                .with_accurate_source(gloss::model_files::accurate_source(
+                    gloss::model_files::checkout_accurate_model(),
+                )),
         )
     })
     .clone()
