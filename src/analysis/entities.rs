@@ -520,6 +520,22 @@ fn titles_of(
     if i < first && (i..first).any(|k| is_title_head(word(k))) && is_title_head(word(first - 1)) {
         out.push(text[seg.tokens[i].start..seg.tokens[first - 1].end].to_string());
     }
+    // A title set before the name by a comma, from the start of a sentence or clause:
+    // `Its director, Pieter Jansen, told reporters …` → `director`.
+    if first >= sa + 3 && word(first - 1) == "," {
+        let end = first - 1;
+        let mut a = end;
+        while a > sa && end - a < 6 && !matches!(word(a - 1), "," | ";" | ":" | "--" | "\"") {
+            a -= 1;
+        }
+        let determiner = matches!(
+            word(a).to_lowercase().as_str(),
+            "its" | "the" | "his" | "her" | "their" | "our"
+        );
+        if determiner && end > a + 1 && is_title_head(word(end - 1)) {
+            out.push(text[seg.tokens[a + 1].start..seg.tokens[end - 1].end].to_string());
+        }
+    }
     // Apposition: `, the secretary of …,` right after the name.
     if last + 2 < sb && word(last) == "," {
         let mut a = last + 1;

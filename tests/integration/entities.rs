@@ -312,10 +312,11 @@ fn organizations_that_speak_through_a_common_noun_are_entities() {
         mention_texts(guard),
         vec![
             ("coast guard", MentionKind::Nominal),
-            ("The coast guard", MentionKind::Nominal)
+            ("The coast guard", MentionKind::Nominal),
+            ("the coast guard", MentionKind::Nominal)
         ]
     );
-    // Both statements are the coast guard's, the first with its speaker as written.
+    // The three statements are the coast guard's, the first with its speaker as written.
     let spoken: Vec<&str> = a
         .statements
         .iter()
@@ -323,7 +324,10 @@ fn organizations_that_speak_through_a_common_noun_are_entities() {
         .filter(|sp| sp.entity.as_deref() == Some(guard.id.as_str()))
         .map(|sp| sp.text.as_str())
         .collect();
-    assert_eq!(spoken, vec!["Greece's coast guard", "The coast guard"]);
+    assert_eq!(
+        spoken,
+        vec!["Greece's coast guard", "The coast guard", "the coast guard"]
+    );
     // Negative: `The ministry said` joins the Foreign Ministry the article names; no new
     // `ministry` entity.
     let ministry = entity(&a, "Foreign Ministry");
@@ -345,4 +349,14 @@ fn a_place_known_only_from_a_capitalised_dateline_is_named_as_places_are_written
     // Negative: an acronym keeps its capitals.
     let b = annotate("UNICEF said the camp in Gaza needed water.");
     assert!(b.entities.iter().any(|e| e.name == "UNICEF"));
+}
+
+#[test]
+fn a_title_set_before_the_name_by_a_comma() {
+    let a = annotate(&fixture("harbor-strike.txt"));
+    // `Its director, Pieter Jansen, told reporters …`
+    assert_eq!(entity(&a, "Pieter Jansen").titles, vec!["director"]);
+    // Negative: a clause before the comma that ends in no title gives none.
+    let b = annotate("In his latest statement, Pieter Jansen said the offer stood.");
+    assert!(entity(&b, "Pieter Jansen").titles.is_empty());
 }
