@@ -143,3 +143,34 @@ fn places_and_coordinations_in_speaker_phrases_are_not_the_speaker() {
         "two speakers are not one entity"
     );
 }
+
+#[test]
+fn a_passive_report_gives_way_to_the_attribution_that_ends_its_sentence() {
+    let a = annotate(&fixture("aegean-ferry.txt"));
+    let s = find(&a, "Oil slicks were reported along the coast near Kos");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "the coast guard");
+    assert_eq!(s.cue.as_ref().unwrap().text, "said");
+    assert_eq!(speaker_entity_name(&a, s), Some("coast guard"));
+    // Negative: an active cue keeps its own speaker even when the sentence ends in another
+    // attribution.
+    let b = annotate("The mayor said the port would reopen on Monday, officials confirmed.");
+    let s = find(&b, "the port would reopen on Monday");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "The mayor");
+    assert_eq!(s.cue.as_ref().unwrap().text, "said");
+}
+
+#[test]
+fn a_report_speaks_for_its_author_and_a_dash_ends_the_speaker() {
+    let a = annotate(&fixture("aegean-ferry.txt"));
+    // `according to Ankara's tally -- and the weather`
+    let s = a
+        .statements
+        .iter()
+        .find(|s| s.cue.as_ref().is_some_and(|c| c.text == "according to"))
+        .expect("an according-to statement");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "Ankara's tally");
+    assert_eq!(speaker_entity_name(&a, s), Some("Ankara"));
+    // Negative: `Greece's coast guard` is the coast guard, not Greece.
+    let g = find(&a, "the missing sailor had not been found");
+    assert_eq!(speaker_entity_name(&a, g), Some("coast guard"));
+}

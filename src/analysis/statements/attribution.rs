@@ -22,6 +22,25 @@ pub struct SpeakerRef {
     pub kind: MentionKind,
 }
 
+/// What an organization or person issues (`Kyiv's reporting`, `the ministry's statement`).
+const REPORT_NOUNS: &[&str] = &[
+    "reporting",
+    "report",
+    "reports",
+    "statement",
+    "statements",
+    "figures",
+    "data",
+    "estimate",
+    "estimates",
+    "account",
+    "tally",
+    "count",
+    "assessment",
+    "readout",
+    "claims",
+];
+
 /// Reporting verbs: speech, writing, and the attitudes PolNeAR-style attribution covers.
 pub(super) const CUE_VERBS: &[&str] = &[
     "said",
@@ -812,6 +831,21 @@ pub(super) fn link(
         // an apposition's comma; `Ukraine's air force` is not Ukraine.
         let comma = (first + 1..last).find(|&i| doc.tok(i) == ",");
         let head = comma.unwrap_or(last) - 1;
+        // `Kyiv's reporting`, `the Kremlin's public statements`: a report is its author's
+        // voice, so the speaker is the possessor.
+        let author = REPORT_NOUNS
+            .contains(&doc.lower[head].as_str())
+            .then(|| {
+                (head.saturating_sub(3).max(first)..head)
+                    .rev()
+                    .find(|&i| doc.lower[i] == "'s" && i > first)
+                    .and_then(|i| doc.mention_at(i - 1))
+            })
+            .flatten();
+        if let Some((e, _, _)) = author {
+            sp.entity = Some(e);
+            continue;
+        }
         if let Some((e, mf, ml)) = doc.mention_at(last - 1).or_else(|| doc.mention_at(head)) {
             // `Farmers' groups in Lublin`: a place after a locative preposition says where the
             // speaker is, not who.

@@ -284,7 +284,66 @@ pub fn extract_with(model: &Model, ctx: &Context) -> Vec<FoundStatement> {
             spans.push((p.first + s, p.first + e, c));
         }
     }
-    assemble(ctx, &spans)
+    let mut found = assemble(ctx, &spans);
+    prefer_trailing_attribution(ctx, &mut found);
+    found
+}
+
+/// Forms of `be` that make a passive with a participle (`were reported`).
+const BE: &[&str] = &["is", "are", "was", "were", "been", "be", "being"];
+
+/// `Impacts were reported across 29 locations, the air force said.`: a passive cue's subject is
+/// what was reported, not who reports it. When the sentence ends in its own attribution (`,
+/// the air force said.`), that is the statement: its speaker and cue, and the clause before
+/// the comma as content.
+fn prefer_trailing_attribution(ctx: &Context, found: &mut [FoundStatement]) {
+    let seg = ctx.seg;
+    let token_at = |byte: usize| seg.tokens.partition_point(|t| t.end <= byte);
+    for st in found.iter_mut() {
+        let Some((cs, ce)) = st.cue else { continue };
+        let (c0, c1) = (token_at(cs), token_at(ce - 1) + 1);
+        let passive = c1 >= c0 + 2
+            && BE.contains(&ctx.lower[c0].as_str())
+            && (ctx.lower[c1 - 1].ends_with("ed") || ctx.lower[c1 - 1].ends_with("en"));
+        if !passive {
+            continue;
+        }
+        let (sa, sb) = seg.sentences[ctx.sentence_of[c0]].tokens;
+        // `, <speaker of one to four words> <cue verb> .` at the sentence's end.
+        let mut end = sb;
+        while end > sa && matches!(ctx.lower[end - 1].as_str(), "." | "\"" | "'") {
+            end -= 1;
+        }
+        if end < sa + 4 || !CUE_VERBS.contains(&ctx.lower[end - 1].as_str()) {
+            continue;
+        }
+        let verb = end - 1;
+        let Some(comma) = (sa..verb).rev().take(5).find(|&i| ctx.lower[i] == ",") else {
+            continue;
+        };
+        if comma + 1 == verb || comma <= sa || comma < c1 {
+            continue;
+        }
+        let speaker = (seg.tokens[comma + 1].start, seg.tokens[verb - 1].end);
+        let kind = if verb == comma + 2 && PRONOUNS.contains(&ctx.lower[comma + 1].as_str()) {
+            MentionKind::Pronoun
+        } else {
+            MentionKind::Nominal
+        };
+        let Some(content) = trim_content(ctx, (seg.tokens[sa].start, seg.tokens[comma - 1].end))
+        else {
+            continue;
+        };
+        st.speaker = Some(SpeakerRef {
+            start: speaker.0,
+            end: speaker.1,
+            entity: None,
+            kind,
+        });
+        st.cue = Some((seg.tokens[verb].start, seg.tokens[verb].end));
+        st.content = vec![content];
+        st.kind = kind_of(ctx, &st.content);
+    }
 }
 
 /// Content pieces (token ranges) that share a cue (an index into the cues), if any.
@@ -337,7 +396,13 @@ fn assemble(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatemen
             .filter(|s| !pieces.iter().any(|p| s.0 >= p.0 && s.1 <= p.1))
             .min_by_key(|s| dist(anchor, **s))
             .filter(|s| dist(anchor, **s) < if cue.is_some() { 40 } else { 8 })
-            .map(|&s| {
+            .map(|&(a, b)| {
+                // A dash ends a speaker: in `according to Kyiv's reporting -- and slow
+                // battlefield progress` what follows it is the sentence going on.
+                let b = (a + 1..b)
+                    .find(|&i| matches!(ctx.lower[i].as_str(), "--" | "\u{2014}" | "\u{2013}"))
+                    .unwrap_or(b);
+                let s = (a, b);
                 let (start, end) = byte(s);
                 let kind = if s.1 == s.0 + 1 && PRONOUNS.contains(&ctx.lower[s.0].as_str()) {
                     MentionKind::Pronoun
