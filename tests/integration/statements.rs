@@ -174,3 +174,25 @@ fn a_report_speaks_for_its_author_and_a_dash_ends_the_speaker() {
     let g = find(&a, "the missing sailor had not been found");
     assert_eq!(speaker_entity_name(&a, g), Some("coast guard"));
 }
+
+#[test]
+fn a_medium_phrase_belongs_to_the_cue_and_a_document_to_its_speaker() {
+    let a = annotate(&fixture("aegean-ferry.txt"));
+    let s = find(&a, "the talks had been frank");
+    assert_eq!(
+        s.cue.as_ref().unwrap().text,
+        "said in a post to social media"
+    );
+    assert_eq!(speaker_entity_name(&a, s), Some("Kemal Aydin"));
+    let d = find(&a, "the talks would continue in the spring");
+    assert_eq!(
+        d.speaker.as_ref().unwrap().text,
+        "The Greek Foreign Ministry statement"
+    );
+    assert_eq!(d.cue.as_ref().unwrap().text, "said");
+    assert_eq!(speaker_entity_name(&a, d), Some("Foreign Ministry"));
+    // Negative: a place after the cue is not part of it.
+    let b = annotate("Papadakis said in Athens that the talks had been frank.");
+    let s = find(&b, "the talks had been frank");
+    assert_eq!(s.cue.as_ref().unwrap().text, "said");
+}

@@ -831,15 +831,17 @@ pub(super) fn link(
         // an apposition's comma; `Ukraine's air force` is not Ukraine.
         let comma = (first + 1..last).find(|&i| doc.tok(i) == ",");
         let head = comma.unwrap_or(last) - 1;
-        // `Kyiv's reporting`, `the Kremlin's public statements`: a report is its author's
-        // voice, so the speaker is the possessor.
-        let author = REPORT_NOUNS
-            .contains(&doc.lower[head].as_str())
+        // `Kyiv's reporting`, `the Kremlin's public statements`, `the State Department
+        // statement`: a report is its author's voice, so the speaker is the possessor or the
+        // name right before the noun.
+        let author = (REPORT_NOUNS.contains(&doc.lower[head].as_str()) && head > first)
             .then(|| {
-                (head.saturating_sub(3).max(first)..head)
-                    .rev()
-                    .find(|&i| doc.lower[i] == "'s" && i > first)
-                    .and_then(|i| doc.mention_at(i - 1))
+                doc.mention_at(head - 1).or_else(|| {
+                    (head.saturating_sub(3).max(first)..head)
+                        .rev()
+                        .find(|&i| doc.lower[i] == "'s" && i > first)
+                        .and_then(|i| doc.mention_at(i - 1))
+                })
             })
             .flatten();
         if let Some((e, _, _)) = author {

@@ -286,7 +286,76 @@ pub fn extract_with(model: &Model, ctx: &Context) -> Vec<FoundStatement> {
     }
     let mut found = assemble(ctx, &spans);
     prefer_trailing_attribution(ctx, &mut found);
+    documents_belong_to_their_speaker(ctx, &mut found);
+    cue_phrases_run_to_that(ctx, &mut found);
     found
+}
+
+/// `said in a post to social media that …`: a content that opens with a prepositional phrase
+/// and then `that` began too early. The phrase belongs to the cue, the content starts after
+/// `that`.
+fn cue_phrases_run_to_that(ctx: &Context, found: &mut [FoundStatement]) {
+    const PREPOSITIONS: &[&str] = &["to", "on", "in", "at", "with", "for", "during"];
+    const MEDIA: &[&str] = &[
+        "post",
+        "statement",
+        "interview",
+        "tweet",
+        "letter",
+        "video",
+        "speech",
+        "message",
+        "briefing",
+        "email",
+        "memo",
+    ];
+    let seg = ctx.seg;
+    let token_at = |byte: usize| seg.tokens.partition_point(|t| t.end <= byte);
+    for st in found.iter_mut() {
+        let (Some((cs, ce)), Some(&(ps, pe))) = (st.cue, st.content.first()) else {
+            continue;
+        };
+        let (p0, p1) = (token_at(ps), token_at(pe - 1) + 1);
+        let cue_last = token_at(ce - 1);
+        // Only after a cue that names a medium (`in a post`, `in a statement`): elsewhere
+        // `that` is as often a relative pronoun (`criticized for policies that …`).
+        if !MEDIA.contains(&ctx.lower[cue_last].as_str()) {
+            continue;
+        }
+        let follows_cue = cue_last + 1 == p0;
+        if !follows_cue || !PREPOSITIONS.contains(&ctx.lower[p0].as_str()) {
+            continue;
+        }
+        let that = (p0 + 1..p1.min(p0 + 7)).find(|&i| ctx.lower[i] == "that");
+        let quoted = (p0..that.unwrap_or(p0)).any(|i| ctx.lower[i].contains(['"', '\u{201c}']));
+        if let (Some(that), false) = (that, quoted) {
+            if that + 1 < p1 {
+                st.cue = Some((cs, seg.tokens[that - 1].end));
+                st.content[0] = (seg.tokens[that + 1].start, pe);
+            }
+        }
+    }
+}
+
+/// `the State Department statement said`: the tagger sometimes starts the cue with the
+/// document noun. The document is the speaker as written (`the State Department statement`),
+/// the verb the cue, so that the statement links to who issued the document.
+fn documents_belong_to_their_speaker(ctx: &Context, found: &mut [FoundStatement]) {
+    const DOCUMENTS: &[&str] = &["statement", "readout", "release", "communique", "report"];
+    let seg = ctx.seg;
+    let token_at = |byte: usize| seg.tokens.partition_point(|t| t.end <= byte);
+    for st in found.iter_mut() {
+        let (Some((cs, ce)), Some(sp)) = (st.cue, st.speaker.as_mut()) else {
+            continue;
+        };
+        let (c0, c1) = (token_at(cs), token_at(ce - 1) + 1);
+        let adjacent = c0 > 0 && seg.tokens[c0 - 1].end == sp.end;
+        if adjacent && c1 > c0 + 1 && DOCUMENTS.contains(&ctx.lower[c0].as_str()) {
+            sp.end = seg.tokens[c0].end;
+            sp.kind = MentionKind::Nominal;
+            st.cue = Some((seg.tokens[c0 + 1].start, ce));
+        }
+    }
 }
 
 /// Forms of `be` that make a passive with a participle (`were reported`).
