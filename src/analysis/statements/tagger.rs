@@ -120,6 +120,11 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The index of the token containing (or first after) byte offset `byte`.
+    fn token_at(&self, byte: usize) -> usize {
+        self.seg.tokens.partition_point(|t| t.end <= byte)
+    }
+
     fn word(&self, i: usize) -> &'a str {
         let t = self.seg.tokens[i];
         &self.text[t.start..t.end]
@@ -310,13 +315,12 @@ fn cue_phrases_run_to_that(ctx: &Context, found: &mut [FoundStatement]) {
         "memo",
     ];
     let seg = ctx.seg;
-    let token_at = |byte: usize| seg.tokens.partition_point(|t| t.end <= byte);
     for st in found.iter_mut() {
         let (Some((cs, ce)), Some(&(ps, pe))) = (st.cue, st.content.first()) else {
             continue;
         };
-        let (p0, p1) = (token_at(ps), token_at(pe - 1) + 1);
-        let cue_last = token_at(ce - 1);
+        let (p0, p1) = (ctx.token_at(ps), ctx.token_at(pe - 1) + 1);
+        let cue_last = ctx.token_at(ce - 1);
         // Only after a cue that names a medium (`in a post`, `in a statement`): elsewhere
         // `that` is as often a relative pronoun (`criticized for policies that …`).
         if !MEDIA.contains(&ctx.lower[cue_last].as_str()) {
@@ -343,12 +347,11 @@ fn cue_phrases_run_to_that(ctx: &Context, found: &mut [FoundStatement]) {
 fn documents_belong_to_their_speaker(ctx: &Context, found: &mut [FoundStatement]) {
     const DOCUMENTS: &[&str] = &["statement", "readout", "release", "communique", "report"];
     let seg = ctx.seg;
-    let token_at = |byte: usize| seg.tokens.partition_point(|t| t.end <= byte);
     for st in found.iter_mut() {
         let (Some((cs, ce)), Some(sp)) = (st.cue, st.speaker.as_mut()) else {
             continue;
         };
-        let (c0, c1) = (token_at(cs), token_at(ce - 1) + 1);
+        let (c0, c1) = (ctx.token_at(cs), ctx.token_at(ce - 1) + 1);
         let adjacent = c0 > 0 && seg.tokens[c0 - 1].end == sp.end;
         if adjacent && c1 > c0 + 1 && DOCUMENTS.contains(&ctx.lower[c0].as_str()) {
             sp.end = seg.tokens[c0].end;
@@ -367,10 +370,9 @@ const BE: &[&str] = &["is", "are", "was", "were", "been", "be", "being"];
 /// the comma as content.
 fn prefer_trailing_attribution(ctx: &Context, found: &mut [FoundStatement]) {
     let seg = ctx.seg;
-    let token_at = |byte: usize| seg.tokens.partition_point(|t| t.end <= byte);
     for st in found.iter_mut() {
         let Some((cs, ce)) = st.cue else { continue };
-        let (c0, c1) = (token_at(cs), token_at(ce - 1) + 1);
+        let (c0, c1) = (ctx.token_at(cs), ctx.token_at(ce - 1) + 1);
         let passive = c1 >= c0 + 2
             && BE.contains(&ctx.lower[c0].as_str())
             && (ctx.lower[c1 - 1].ends_with("ed") || ctx.lower[c1 - 1].ends_with("en"));
