@@ -97,6 +97,38 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
+    // The two learned stages alone, on inputs prepared beforehand, so their costs compare
+    // directly rather than as a difference of two noisy cumulative timings: the entity tagger
+    // (features, emissions, Viterbi) against the statement stage (its own tagger, assembly
+    // and speaker linking).
+    let prepared: Vec<_> = texts
+        .iter()
+        .map(|t| {
+            let (seg, ents) = analyzer.entities_of(t);
+            (t.as_str(), seg, ents)
+        })
+        .collect();
+    let mut g = c.benchmark_group("stage");
+    g.throughput(Throughput::Elements(tokens as u64));
+    g.sample_size(20);
+    g.bench_function("entity tagger", |b| {
+        b.iter(|| {
+            prepared
+                .iter()
+                .map(|(t, seg, _)| analyzer.tagger().tag(t, seg).len())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("statements", |b| {
+        b.iter(|| {
+            prepared
+                .iter()
+                .map(|(t, seg, ents)| analyzer.statements_of(t, seg, ents).len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+
     // The accurate tagger: a tenth of the texts, throughput in words (white-space separated),
     // the unit the transformer's speed bar is stated in.
     let few: Vec<&String> = texts.iter().take(texts.len().div_ceil(10)).collect();

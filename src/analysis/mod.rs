@@ -257,7 +257,13 @@ impl Analyzer {
         seg: &segment::Segmentation,
         entities: &[entities::EntityGroup],
     ) -> Vec<statements::FoundStatement> {
-        statements::extract(text, seg, entities, self.statement_model.as_ref())
+        statements::extract(
+            text,
+            seg,
+            entities,
+            self.statement_model.as_ref(),
+            self.tagger.lexicon.as_ref(),
+        )
     }
 
     /// Annotates one document.

@@ -19,21 +19,24 @@ pub use attribution::{FoundStatement, SpeakerRef};
 
 use super::annotation;
 use super::entities::EntityGroup;
+use super::ner::features::Lexicon;
 use super::ner::model::Model;
 use super::segment::Segmentation;
 
 /// Extracts the statements of a document: with the learned tagger when a model is given, with
-/// the rules otherwise; speakers are then linked to entities.
+/// the rules otherwise; speakers are then linked to entities. `lexicon` is the entity tagger's
+/// (the statement tagger's features use its word clusters).
 pub fn extract(
     text: &str,
     seg: &Segmentation,
     entities: &[EntityGroup],
     model: Option<&Model>,
+    lexicon: &dyn Lexicon,
 ) -> Vec<FoundStatement> {
     match model {
         None => attribution::extract(text, seg, entities),
         Some(m) => {
-            let ctx = tagger::Context::new(text, seg, entities);
+            let ctx = tagger::Context::new(text, seg, entities, &m.words, lexicon);
             let mut learned = tagger::extract_with(m, &ctx);
             attribution::link(text, seg, entities, &mut learned);
             // Direct quotes the learned tagger missed, found by the quotation-mark rules

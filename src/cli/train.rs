@@ -9,6 +9,7 @@ use clap::Subcommand;
 use rayon::prelude::*;
 
 use super::data::{char_to_byte, read_jsonl, NerDoc, QuoteDoc};
+use crate::analysis::ner::features::Lexicon;
 use crate::analysis::ner::lexicon::NewsLexicon;
 use crate::analysis::ner::model::{Model, CLASSES};
 use crate::analysis::ner::train::Example;
@@ -138,11 +139,15 @@ fn prepare_statements(analyzer: &Analyzer, docs: Vec<QuoteDoc>) -> Vec<Prepared>
         .collect()
 }
 
-fn score_prepared(model: &Model, docs: &[Prepared]) -> StatementScore {
+fn score_prepared(
+    model: &Model,
+    lexicon: &(dyn Lexicon + Sync),
+    docs: &[Prepared],
+) -> StatementScore {
     let preds: Vec<Vec<Piece>> = docs
         .par_iter()
         .map(|p| {
-            let found = statements::extract(&p.doc.text, &p.seg, &p.entities, Some(model));
+            let found = statements::extract(&p.doc.text, &p.seg, &p.entities, Some(model), lexicon);
             let cp = |b: usize| p.doc.text[..b].chars().count();
             found
                 .iter()
@@ -190,9 +195,10 @@ fn train_statements(a: TrainStatementsArgs) -> anyhow::Result<ExitCode> {
         dev.len(),
         t0.elapsed().as_secs_f64()
     );
-    let examples: Vec<Example> = train_docs
-        .par_iter()
-        .flat_map_iter(|p| {
+    // Gold spans in byte offsets, per training document.
+    let gold: Vec<Vec<(usize, usize, usize)>> = train_docs
+        .iter()
+        .map(|p| {
             let map = char_to_byte(&p.doc.text);
             let b = |i: usize| map.get(i).copied().unwrap_or(p.doc.text.len());
             let mut gold = Vec::new();
@@ -205,8 +211,27 @@ fn train_statements(a: TrainStatementsArgs) -> anyhow::Result<ExitCode> {
                     gold.push((b(s), b(e), st_tagger::SOURCE));
                 }
             }
-            let ctx = st_tagger::Context::new(&p.doc.text, &p.seg, &p.entities);
-            st_tagger::examples(&ctx, &gold)
+            gold
+        })
+        .collect();
+    // The cue words are learnt first: the features consult them, and they are saved with the
+    // model.
+    let words = st_tagger::learn_cue_words(train_docs.iter().zip(&gold).map(|(p, g)| {
+        let cues = g
+            .iter()
+            .filter(|s| s.2 == st_tagger::CUE)
+            .map(|s| (s.0, s.1))
+            .collect();
+        (p.doc.text.as_str(), &p.seg, cues)
+    }));
+    eprintln!("{} cue words learnt", words.len());
+    let lexicon = analyzer.tagger().lexicon.as_ref();
+    let examples: Vec<Example> = train_docs
+        .par_iter()
+        .zip(&gold)
+        .flat_map_iter(|(p, gold)| {
+            let ctx = st_tagger::Context::new(&p.doc.text, &p.seg, &p.entities, &words, lexicon);
+            st_tagger::examples(&ctx, gold)
         })
         .collect();
     let config = TrainConfig {
@@ -214,6 +239,7 @@ fn train_statements(a: TrainStatementsArgs) -> anyhow::Result<ExitCode> {
         min_count: a.min_count,
         name: a.name.clone(),
         version: a.version.clone(),
+        words,
     };
     let model = train(examples, &config, &mut |p| match p {
         Progress::Prepared {
@@ -232,7 +258,7 @@ fn train_statements(a: TrainStatementsArgs) -> anyhow::Result<ExitCode> {
             let dev_note = if dev.is_empty() {
                 String::new()
             } else {
-                let (p, r, f, acc, qs) = score_prepared(model, &dev).overlap50();
+                let (p, r, f, acc, qs) = score_prepared(model, lexicon, &dev).overlap50();
                 format!("; dev overlap50 P {p:.4} R {r:.4} F1 {f:.4}, speaker acc {acc:.4}, quote+speaker F1 {qs:.4}")
             };
             eprintln!(
@@ -246,7 +272,7 @@ fn train_statements(a: TrainStatementsArgs) -> anyhow::Result<ExitCode> {
         let saved = Model::from_bytes(&bytes)?;
         print!(
             "{}",
-            score_prepared(&saved, &dev)
+            score_prepared(&saved, lexicon, &dev)
                 .report(&p.display().to_string(), &a.out.display().to_string())
         );
     }
@@ -273,6 +299,7 @@ fn train_ner(a: TrainNerArgs) -> anyhow::Result<ExitCode> {
         min_count: a.min_count,
         name: a.name.clone(),
         version: a.version.clone(),
+        words: Default::default(),
     };
     let mut alignment = Alignment::default();
     let examples = ner_examples(&gold, &lexicon, &mut alignment);

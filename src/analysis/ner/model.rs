@@ -70,6 +70,11 @@ impl Hasher for IdentityHasher {
 }
 pub type FeatureIndex = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
 
+/// Per-word scores learnt with a model from its training data, which its features consult:
+/// for the statement tagger, how often each word is part of an attribution cue. Empty for the
+/// entity tagger.
+pub type WordScores = HashMap<String, f32>;
+
 /// A trained tagger.
 pub struct Model {
     pub name: String,
@@ -82,10 +87,14 @@ pub struct Model {
     pub transitions: Vec<f32>,
     /// Score of each tag at the start of a sentence.
     pub start: Vec<f32>,
+    /// Word scores the features consult (saved with the model, so that features at run time
+    /// see what they saw in training).
+    pub words: WordScores,
 }
 
 const MAGIC: &[u8; 8] = b"GLOSSNER";
-const FORMAT_VERSION: u32 = 1;
+/// Version 2 appends the word scores; version 1 files (no word scores) still load.
+const FORMAT_VERSION: u32 = 2;
 
 impl Model {
     /// Emission scores of one token.
@@ -147,6 +156,14 @@ impl Model {
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }
+        let mut words: Vec<(&String, &f32)> = self.words.iter().collect();
+        words.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out.extend_from_slice(&(words.len() as u32).to_le_bytes());
+        for (w, score) in words {
+            out.extend_from_slice(&(w.len() as u32).to_le_bytes());
+            out.extend_from_slice(w.as_bytes());
+            out.extend_from_slice(&score.to_le_bytes());
+        }
         out
     }
 
@@ -157,7 +174,7 @@ impl Model {
             return Err(ModelError::Format("bad magic".into()));
         }
         let v = r.u32()?;
-        if v != FORMAT_VERSION {
+        if v != FORMAT_VERSION && v != 1 {
             return Err(ModelError::Format(format!(
                 "format version {v}, expected {FORMAT_VERSION}"
             )));
@@ -187,6 +204,17 @@ impl Model {
             }
             index.insert(key, row as u32);
         }
+        let mut words = WordScores::default();
+        if v >= 2 {
+            let n = r.u32()? as usize;
+            if n > bytes.len() / 8 {
+                return Err(ModelError::Format("word count exceeds file size".into()));
+            }
+            for _ in 0..n {
+                let w = r.string()?;
+                words.insert(w, r.f32()?);
+            }
+        }
         if r.at != bytes.len() {
             return Err(ModelError::Format("trailing bytes".into()));
         }
@@ -197,6 +225,7 @@ impl Model {
             weights,
             transitions,
             start,
+            words,
         })
     }
 }
@@ -372,10 +401,12 @@ mod tests {
             weights,
             transitions: vec![0.25; NUM_TAGS * NUM_TAGS],
             start: vec![0.0; NUM_TAGS],
+            words: [("said".to_string(), 0.92), ("über".to_string(), 0.5)].into(),
         };
         let back = Model::from_bytes(&m.to_bytes()).unwrap();
         assert!((back.weights[3] - 1.5).abs() < 1e-3);
         assert_eq!(back.index.get(&42), Some(&0));
+        assert_eq!(back.words, m.words);
         assert!(Model::from_bytes(b"nonsense").is_err());
         let bytes = m.to_bytes();
         assert!(Model::from_bytes(&bytes[..bytes.len() - 1]).is_err());

@@ -95,6 +95,8 @@ pub struct TrainConfig {
     pub min_count: u32,
     pub name: String,
     pub version: String,
+    /// Word scores the features consult, saved with the model (see [`model::WordScores`]).
+    pub words: model::WordScores,
 }
 
 /// Progress reports from training.
@@ -188,6 +190,7 @@ pub fn train(
         weights: Vec::new(),
         transitions: Vec::new(),
         start: Vec::new(),
+        words: config.words.clone(),
     };
     for epoch in 1..=config.epochs {
         // Fisher–Yates with xorshift: the same order for the same inputs.
