@@ -41,6 +41,15 @@ const REPORT_NOUNS: &[&str] = &[
     "claims",
 ];
 
+/// Whether a lower-cased word is one of [`CUE_VERBS`]: a set lookup, since every token of every
+/// document asks (a scan of the list showed in profiles).
+pub(super) fn is_cue_verb(word: &str) -> bool {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| CUE_VERBS.iter().copied().collect())
+        .contains(word)
+}
+
 /// Reporting verbs: speech, writing, and the attitudes PolNeAR-style attribution covers.
 pub(super) const CUE_VERBS: &[&str] = &[
     "said",
@@ -390,7 +399,7 @@ impl<'a> Doc<'a> {
         &self.text[t.start..t.end]
     }
     fn is_cue(&self, i: usize) -> bool {
-        CUE_VERBS.contains(&self.lower[i].as_str())
+        is_cue_verb(&self.lower[i])
     }
     fn is_punct(&self, i: usize) -> bool {
         !self.tok(i).chars().any(char::is_alphanumeric)

@@ -8,7 +8,7 @@
 //! and content boundaries follow clause structure; a sequence model with lexical, quotation and
 //! cue-distance features learns both from 19,832 gold attributions, where rules plateau.
 
-use super::attribution::{FoundStatement, SpeakerRef, CUE_VERBS, PRONOUNS};
+use super::attribution::{is_cue_verb, FoundStatement, SpeakerRef, PRONOUNS};
 use super::quotes::{self, Quote};
 use crate::analysis::annotation::{EntityType, MentionKind, StatementKind};
 use crate::analysis::entities::EntityGroup;
@@ -190,7 +190,7 @@ impl<'a> Context<'a> {
             .zip(&learnt)
             .map(|(w, &score)| {
                 score > 0.0
-                    || CUE_VERBS.contains(&w.as_str())
+                    || is_cue_verb(w)
                     || matches!(w.as_str(), "according" | "statement" | "interview")
             })
             .collect();
@@ -488,7 +488,7 @@ fn prefer_trailing_attribution(ctx: &Context, found: &mut [FoundStatement]) {
         while end > sa && matches!(ctx.lower[end - 1].as_str(), "." | "\"" | "'") {
             end -= 1;
         }
-        if end < sa + 4 || !CUE_VERBS.contains(&ctx.lower[end - 1].as_str()) {
+        if end < sa + 4 || !is_cue_verb(&ctx.lower[end - 1]) {
             continue;
         }
         let verb = end - 1;
