@@ -196,3 +196,18 @@ fn a_medium_phrase_belongs_to_the_cue_and_a_document_to_its_speaker() {
     let s = find(&b, "the talks had been frank");
     assert_eq!(s.cue.as_ref().unwrap().text, "said");
 }
+
+#[test]
+fn a_name_opening_the_sentence_right_before_the_cue_is_the_speaker() {
+    let a = annotate(&fixture("aegean-ferry.txt"));
+    // `Ankara has long said the route must stay open.`
+    let s = find(&a, "the route must stay open");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "Ankara");
+    assert_eq!(s.cue.as_ref().unwrap().text, "has long said");
+    assert_eq!(s.content.len(), 1, "the speaker is not also content");
+    assert_eq!(speaker_entity_name(&a, s), Some("Ankara"));
+    // Negative: a statement with its own speaker in the sentence keeps it.
+    let b = annotate("Ankara, Kemal Aydin said, would never accept a closure of the route.");
+    let s = find(&b, "would never accept a closure");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "Kemal Aydin");
+}

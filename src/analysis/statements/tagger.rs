@@ -394,6 +394,7 @@ pub fn extract_with(model: &Model, ctx: &Context) -> Vec<FoundStatement> {
     }
     let mut found = assemble(ctx, &spans);
     prefer_trailing_attribution(ctx, &mut found);
+    subjects_are_speakers(ctx, &mut found);
     documents_belong_to_their_speaker(ctx, &mut found);
     cue_phrases_run_to_that(ctx, &mut found);
     found
@@ -461,6 +462,53 @@ fn documents_belong_to_their_speaker(ctx: &Context, found: &mut [FoundStatement]
             sp.kind = MentionKind::Nominal;
             st.cue = Some((seg.tokens[c0 + 1].start, ce));
         }
+    }
+}
+
+/// `Kyiv has long said it cannot accept …`: the tagger sometimes marks the subject of the cue as
+/// a content piece. A piece that opens its sentence, is exactly one name (or a pronoun), and
+/// ends where the cue begins, with more content after the cue, is who speaks: it becomes the
+/// speaker, unless the statement already has one in that sentence.
+fn subjects_are_speakers(ctx: &Context, found: &mut [FoundStatement]) {
+    let seg = ctx.seg;
+    for st in found.iter_mut() {
+        let (Some((cs, _)), Some(&(ps, pe))) = (st.cue, st.content.first()) else {
+            continue;
+        };
+        if st.content.len() < 2 || st.content[1].0 < cs {
+            continue;
+        }
+        let (p0, p1) = (ctx.token_at(ps), ctx.token_at(pe - 1) + 1);
+        let c0 = ctx.token_at(cs);
+        let (sa, sb) = seg.sentences[ctx.sentence_of[p0]].tokens;
+        if p0 != sa || p1 != c0 || c0 >= sb {
+            continue;
+        }
+        let one_name = ctx.ner[p0] == (ctx.ner[p0].0, true)
+            && ctx.ner[p0].0 != 0
+            && (p0 + 1..p1).all(|i| ctx.ner[i].0 == ctx.ner[p0].0 && !ctx.ner[i].1)
+            && (p1 >= ctx.ner.len() || ctx.ner[p1].0 == 0 || ctx.ner[p1].1);
+        let pronoun = p1 == p0 + 1 && PRONOUNS.contains(&ctx.lower[p0].as_str());
+        if !one_name && !pronoun {
+            continue;
+        }
+        let has_own = st
+            .speaker
+            .is_some_and(|sp| sp.start >= seg.tokens[sa].start && sp.end <= seg.tokens[sb - 1].end);
+        if has_own {
+            continue;
+        }
+        st.speaker = Some(SpeakerRef {
+            start: ps,
+            end: pe,
+            entity: None,
+            kind: if pronoun {
+                MentionKind::Pronoun
+            } else {
+                MentionKind::Name
+            },
+        });
+        st.content.remove(0);
     }
 }
 
