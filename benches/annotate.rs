@@ -73,7 +73,7 @@ fn bench(c: &mut Criterion) {
                 .iter()
                 .map(|t| {
                     let (seg, ents) = analyzer.entities_of(t);
-                    analyzer.statements_of(t, &seg, &ents).len()
+                    statements_len(&analyzer, t, &seg, &ents)
                 })
                 .sum::<usize>()
         })
@@ -123,7 +123,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             prepared
                 .iter()
-                .map(|(t, seg, ents)| analyzer.statements_of(t, seg, ents).len())
+                .map(|(t, seg, ents)| statements_len(&analyzer, t, seg, ents))
                 .sum::<usize>()
         })
     });
@@ -150,8 +150,53 @@ fn bench(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // Accurate mode's two stages on the same prepared inputs, as `stage/` does for fast mode:
+    // the entity transformer alone, and the statement stage with its transformer.
+    let prepared: Vec<_> = few
+        .iter()
+        .map(|t| {
+            let (seg, ents) = analyzer.entities_of(t);
+            (t.as_str(), seg, ents)
+        })
+        .collect();
+    g.bench_function("stage: entity transformer, words", |b| {
+        b.iter(|| {
+            prepared
+                .iter()
+                .map(|(t, seg, _)| {
+                    analyzer
+                        .tag(t, seg, TaggerChoice::Accurate)
+                        .map_or(0, |m| m.len())
+                })
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("stage: statements (transformer), words", |b| {
+        b.iter(|| {
+            prepared
+                .iter()
+                .map(|(t, seg, ents)| {
+                    analyzer
+                        .statements_of(t, seg, ents, TaggerChoice::Accurate)
+                        .map_or(0, |s| s.len())
+                })
+                .sum::<usize>()
+        })
+    });
     g.finish();
 }
 
 criterion_group!(benches, bench);
 criterion_main!(benches);
+
+/// Statements the fast mode finds (the benchmark's measure of work done).
+fn statements_len(
+    analyzer: &gloss::analysis::Analyzer,
+    text: &str,
+    seg: &gloss::analysis::segment::Segmentation,
+    entities: &[gloss::analysis::entities::EntityGroup],
+) -> usize {
+    analyzer
+        .statements_of(text, seg, entities, gloss::analysis::TaggerChoice::Fast)
+        .map_or(0, |s| s.len())
+}

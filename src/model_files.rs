@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::analysis::AccurateFiles;
+
 /// The accurate model's file in a checkout of the repository.
 pub const ACCURATE_MODEL_FILE: &str = "models/accurate/ner-minilm.onnx";
 
@@ -10,14 +12,34 @@ pub fn checkout_accurate_model() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(ACCURATE_MODEL_FILE)
 }
 
-/// Reads the accurate model: the ONNX file and the `vocab.txt` beside it.
-pub fn read_accurate_model(onnx: &Path) -> Result<(Vec<u8>, String), String> {
+/// The statement transformer's file name, beside the entity model.
+pub const ACCURATE_STATEMENTS_FILE: &str = "statements-minilm.onnx";
+
+/// Reads the accurate mode's files: the entity model `onnx`, the `vocab.txt` beside it, and the
+/// statement model beside it if there is one (without it, accurate requests take their
+/// statements from the perceptron).
+pub fn read_accurate_model(onnx: &Path) -> Result<AccurateFiles, String> {
     let vocab = onnx.with_file_name("vocab.txt");
-    let bytes = std::fs::read(onnx)
+    let entities = std::fs::read(onnx)
         .map_err(|e| format!("cannot read accurate model {}: {e}", onnx.display()))?;
-    let words = std::fs::read_to_string(&vocab)
+    let vocab = std::fs::read_to_string(&vocab)
         .map_err(|e| format!("cannot read vocabulary {}: {e}", vocab.display()))?;
-    Ok((bytes, words))
+    let statements_path = onnx.with_file_name(ACCURATE_STATEMENTS_FILE);
+    let statements = match std::fs::read(&statements_path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(format!(
+                "cannot read statement model {}: {e}",
+                statements_path.display()
+            ))
+        }
+    };
+    Ok(AccurateFiles {
+        entities,
+        statements,
+        vocab,
+    })
 }
 
 /// An [`crate::analysis::Analyzer`] source that reads the accurate model from `onnx` when it is

@@ -67,14 +67,15 @@ impl InputFormat {
     }
 }
 
-/// Which entity tagger annotates a document.
+/// Which taggers annotate a document: the fast linear ones or the accurate transformers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TaggerChoice {
     /// The linear tagger: hundreds of thousands of tokens per second.
     #[default]
     Fast,
-    /// A fine-tuned MiniLM transformer: more accurate, thousands of words per second.
+    /// Fine-tuned MiniLM transformers for entities and statements: more accurate, about a
+    /// thousand words per second.
     Accurate,
 }
 
@@ -109,15 +110,32 @@ pub struct Analyzer {
     default_tagger: TaggerChoice,
     /// The transformer, loaded on first use: it takes a few hundred milliseconds and some
     /// hundred megabytes that a server answering only fast requests need not spend.
-    accurate: std::sync::OnceLock<Result<ner::transformer::TransformerTagger, String>>,
-    /// Where the accurate model's ONNX bytes and vocabulary come from, called once at first
+    accurate: std::sync::OnceLock<Result<AccurateModels, String>>,
+    /// Where the accurate models' ONNX bytes and vocabulary come from, called once at first
     /// use (the shells pass a file reader: the core does no I/O); `None` when this
     /// installation has no accurate model.
     accurate_source: Option<Box<AccurateSource>>,
 }
 
-/// Gives the accurate model's ONNX bytes and wordpiece vocabulary, or why it cannot.
-pub type AccurateSource = dyn Fn() -> Result<(Vec<u8>, String), String> + Send + Sync;
+/// Gives the accurate mode's model files, or why it cannot.
+pub type AccurateSource = dyn Fn() -> Result<AccurateFiles, String> + Send + Sync;
+
+/// The accurate mode's files, read by a shell (the core does no I/O).
+pub struct AccurateFiles {
+    /// The entity transformer (ONNX).
+    pub entities: Vec<u8>,
+    /// The statement transformer (ONNX); without it, accurate requests take their statements
+    /// from the perceptron.
+    pub statements: Option<Vec<u8>>,
+    /// The wordpiece vocabulary both share, one piece per line.
+    pub vocab: String,
+}
+
+/// The accurate mode's transformers, built from [`AccurateFiles`].
+pub struct AccurateModels {
+    pub entities: ner::transformer::TransformerTagger,
+    pub statements: Option<ner::transformer::TransformerTagger>,
+}
 
 impl Analyzer {
     /// The analyzer with the model embedded in the binary.
@@ -174,15 +192,26 @@ impl Analyzer {
     /// Loads the accurate model now rather than at its first use (and reports whether it
     /// loads).
     pub fn accurate_tagger(&self) -> Result<&ner::transformer::TransformerTagger, AnalysisError> {
+        self.accurate_models().map(|m| &m.entities)
+    }
+
+    /// The accurate mode's transformers, loaded at first use.
+    pub fn accurate_models(&self) -> Result<&AccurateModels, AnalysisError> {
         self.accurate
             .get_or_init(|| match &self.accurate_source {
                 None => Err("this installation has no accurate model (see the README: \
                              --accurate-model or GLOSS_ACCURATE_MODEL)"
                     .to_string()),
                 Some(source) => {
-                    let (onnx, vocab) = source()?;
-                    ner::transformer::TransformerTagger::from_bytes(&onnx, &vocab)
-                        .map_err(|e| e.to_string())
+                    let files = source()?;
+                    let load = |onnx: &[u8]| {
+                        ner::transformer::TransformerTagger::from_bytes(onnx, &files.vocab)
+                            .map_err(|e| e.to_string())
+                    };
+                    Ok(AccurateModels {
+                        entities: load(&files.entities)?,
+                        statements: files.statements.as_deref().map(load).transpose()?,
+                    })
                 }
             })
             .as_ref()
@@ -250,20 +279,49 @@ impl Analyzer {
         }
     }
 
-    /// The statements stage over the output of [`Analyzer::entities_of`].
+    /// The statements stage over the output of [`Analyzer::entities_of`]: the perceptron in
+    /// fast mode, the statement transformer in accurate mode when the installation has one.
     pub fn statements_of(
         &self,
         text: &str,
         seg: &segment::Segmentation,
         entities: &[entities::EntityGroup],
-    ) -> Vec<statements::FoundStatement> {
-        statements::extract(
-            text,
-            seg,
-            entities,
-            self.statement_model.as_ref(),
-            self.tagger.lexicon.as_ref(),
-        )
+        choice: TaggerChoice,
+    ) -> Result<Vec<statements::FoundStatement>, AnalysisError> {
+        let lexicon = self.tagger.lexicon.as_ref();
+        let transformer = match choice {
+            TaggerChoice::Fast => None,
+            TaggerChoice::Accurate => self.accurate_models()?.statements.as_ref(),
+        };
+        let found = match (transformer, self.statement_model.as_ref()) {
+            (Some(t), model) => {
+                let spans = statements::transformer::spans(t, text, seg)
+                    .map_err(|e| AnalysisError::ModelUnavailable(e.to_string()))?;
+                let none = ner::model::WordScores::default();
+                let words = model.map_or(&none, |m| &m.words);
+                statements::extract(
+                    text,
+                    seg,
+                    entities,
+                    statements::Spans::Given {
+                        spans: &spans,
+                        words,
+                    },
+                    lexicon,
+                )
+            }
+            (None, Some(m)) => statements::extract(
+                text,
+                seg,
+                entities,
+                statements::Spans::Perceptron(m),
+                lexicon,
+            ),
+            (None, None) => {
+                statements::extract(text, seg, entities, statements::Spans::Rules, lexicon)
+            }
+        };
+        Ok(found)
     }
 
     /// Annotates one document.
@@ -280,7 +338,7 @@ impl Analyzer {
         let seg = segment::segment(text);
         let tagged = self.tag(text, &seg, choice)?;
         let mut entities = self.entities_from(text, &seg, &tagged);
-        let mut statements = self.statements_of(text, &seg, &entities);
+        let mut statements = self.statements_of(text, &seg, &entities, choice)?;
         coreference::complete(text, &seg, &self.places, &mut entities, &mut statements);
         Ok(render::render(
             render::Analysis {

@@ -14,54 +14,76 @@
 pub mod attribution;
 pub mod quotes;
 pub mod tagger;
+pub mod transformer;
 
 pub use attribution::{FoundStatement, SpeakerRef};
 
 use super::annotation;
 use super::entities::EntityGroup;
 use super::ner::features::Lexicon;
-use super::ner::model::Model;
+use super::ner::model::{Model, WordScores};
 use super::segment::Segmentation;
 
-/// Extracts the statements of a document: with the learned tagger when a model is given, with
-/// the rules otherwise; speakers are then linked to entities. `lexicon` is the entity tagger's
+/// How the statement stage finds source, cue and content spans.
+#[derive(Clone, Copy)]
+pub enum Spans<'a> {
+    /// The quotation-mark and cue-verb rules alone.
+    Rules,
+    /// The learned perceptron (`models/statements.bin`).
+    Perceptron(&'a Model),
+    /// Spans a tagger already gave (the accurate mode's transformer, see [`transformer`]);
+    /// `words` are the perceptron's cue words, which the rules after assembly consult.
+    Given {
+        spans: &'a [(usize, usize, usize)],
+        words: &'a WordScores,
+    },
+}
+
+/// Extracts the statements of a document: with a learned tagger's spans unless `spans` says
+/// rules, then the rules that mend them and speaker linking. `lexicon` is the entity tagger's
 /// (the statement tagger's features use its word clusters).
 pub fn extract(
     text: &str,
     seg: &Segmentation,
     entities: &[EntityGroup],
-    model: Option<&Model>,
+    spans: Spans<'_>,
     lexicon: &dyn Lexicon,
 ) -> Vec<FoundStatement> {
-    match model {
-        None => attribution::extract(text, seg, entities),
-        Some(m) => {
+    let (ctx, mut learned) = match spans {
+        Spans::Rules => return attribution::extract(text, seg, entities),
+        Spans::Perceptron(m) => {
             let ctx = tagger::Context::new(text, seg, entities, &m.words, lexicon);
-            let mut learned = tagger::extract_with(m, &ctx);
-            attribution::link(text, seg, entities, &mut learned);
-            // Direct quotes the learned tagger missed, found by the quotation-mark rules
-            // (including quotes with no cue of their own that continue a speaker), fill in.
-            // The rules only run when some quotation is left uncovered.
-            let overlaps = |a: &FoundStatement, b: &FoundStatement| {
-                a.content
-                    .iter()
-                    .any(|x| b.content.iter().any(|y| x.0 < y.1 && y.0 < x.1))
-            };
-            let uncovered = ctx.quotes.iter().any(|q| {
-                !learned
-                    .iter()
-                    .any(|l| l.content.iter().any(|c| c.0 < q.end && q.start < c.1))
-            });
-            if uncovered {
-                let extra: Vec<FoundStatement> = attribution::extract(text, seg, entities)
-                    .into_iter()
-                    .filter(|s| s.kind == annotation::StatementKind::Direct)
-                    .filter(|d| !learned.iter().any(|l| overlaps(d, l)))
-                    .collect();
-                learned.extend(extra);
-            }
-            learned.sort_by_key(|s| s.content.first().map(|c| c.0));
-            learned
+            let found = tagger::extract_with(m, &ctx);
+            (ctx, found)
         }
+        Spans::Given { spans, words } => {
+            let ctx = tagger::Context::new(text, seg, entities, words, lexicon);
+            let found = tagger::finish(&ctx, spans);
+            (ctx, found)
+        }
+    };
+    attribution::link(text, seg, entities, &mut learned);
+    // Direct quotes the learned tagger missed, found by the quotation-mark rules
+    // (including quotes with no cue of their own that continue a speaker), fill in.
+    // The rules only run when some quotation is left uncovered.
+    let overlaps = |a: &FoundStatement, b: &FoundStatement| {
+        a.content
+            .iter()
+            .any(|x| b.content.iter().any(|y| x.0 < y.1 && y.0 < x.1))
+    };
+    let uncovered = ctx.quotes.iter().any(|q| {
+        !learned
+            .iter()
+            .any(|l| l.content.iter().any(|c| c.0 < q.end && q.start < c.1))
+    });
+    if uncovered {
+        let extra: Vec<FoundStatement> = attribution::extract(text, seg, entities)
+            .into_iter()
+            .filter(|s| s.kind == annotation::StatementKind::Direct)
+            .filter(|d| !learned.iter().any(|l| overlaps(d, l)))
+            .collect();
+        learned.extend(extra);
     }
+    learned.sort_by_key(|s| s.content.first().map(|c| c.0));
+    learned
 }

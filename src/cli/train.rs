@@ -147,7 +147,13 @@ fn score_prepared(
     let preds: Vec<Vec<Piece>> = docs
         .par_iter()
         .map(|p| {
-            let found = statements::extract(&p.doc.text, &p.seg, &p.entities, Some(model), lexicon);
+            let found = statements::extract(
+                &p.doc.text,
+                &p.seg,
+                &p.entities,
+                statements::Spans::Perceptron(model),
+                lexicon,
+            );
             let cp = |b: usize| p.doc.text[..b].chars().count();
             found
                 .iter()

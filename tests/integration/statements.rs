@@ -211,3 +211,67 @@ fn a_name_opening_the_sentence_right_before_the_cue_is_the_speaker() {
     let s = find(&b, "would never accept a closure");
     assert_eq!(s.speaker.as_ref().unwrap().text, "Kemal Aydin");
 }
+
+fn annotate_accurate(text: &str) -> Annotation {
+    crate::common::analyzer()
+        .annotate(&gloss::analysis::Document {
+            text: text.to_string(),
+            model: Some(gloss::analysis::TaggerChoice::Accurate),
+            ..Default::default()
+        })
+        .expect("annotates in accurate mode")
+}
+
+#[test]
+fn the_accurate_mode_finds_statements_with_its_transformer() {
+    let text = fixture("council-vote.txt");
+    let a = annotate_accurate(&text);
+    assert_eq!(a.model.name, gloss::analysis::ACCURATE_MODEL_NAME);
+    let s = find(&a, "the new bus network would start in March");
+    assert_eq!(s.kind, StatementKind::Indirect);
+    assert_eq!(s.cue.as_ref().unwrap().text, "said");
+    assert_eq!(speaker_entity_name(&a, s), Some("Angela Torres"));
+    let quote = find(&a, "This is the biggest change");
+    assert_eq!(quote.kind, StatementKind::Direct);
+    assert_eq!(quote.content.len(), 2, "both pieces of the split quote");
+    assert_eq!(speaker_entity_name(&a, quote), Some("Angela Torres"));
+    let he = find(&a, "the city should have waited");
+    assert_eq!(speaker_entity_name(&a, he), Some("James Okafor"));
+    // Spans the transformer gave keep exact offsets like every other.
+    let chars: Vec<char> = text.chars().collect();
+    for s in &a.statements {
+        for c in &s.content {
+            let got: String = chars[c.start..c.end].iter().collect();
+            assert_eq!(got, c.text);
+        }
+    }
+}
+
+#[test]
+fn without_a_statement_transformer_accurate_mode_takes_the_perceptrons_statements() {
+    let onnx = gloss::model_files::checkout_accurate_model();
+    let analyzer = gloss::analysis::Analyzer::embedded()
+        .expect("embedded model loads")
+        .with_accurate_source(Box::new(move || {
+            let mut files = gloss::model_files::read_accurate_model(&onnx)?;
+            files.statements = None;
+            Ok(files)
+        }));
+    let text = fixture("council-vote.txt");
+    let (seg, entities) = analyzer.entities_of(&text);
+    use gloss::analysis::TaggerChoice::{Accurate, Fast};
+    let accurate = analyzer
+        .statements_of(&text, &seg, &entities, Accurate)
+        .expect("statements");
+    let fast = analyzer
+        .statements_of(&text, &seg, &entities, Fast)
+        .expect("statements");
+    assert!(!fast.is_empty());
+    assert_eq!(accurate, fast);
+    // And the checkout's own installation does have one: its statements differ here.
+    let full = crate::common::analyzer();
+    let with_transformer = full
+        .statements_of(&text, &seg, &entities, Accurate)
+        .expect("statements");
+    assert_ne!(with_transformer, fast);
+}

@@ -84,7 +84,48 @@ impl TransformerTagger {
 
     /// Tags every sentence; all classes, MISC included (as the fast tagger does).
     pub fn tag(&self, text: &str, seg: &Segmentation) -> Result<Vec<TaggedMention>, ModelError> {
-        // Pieces per token, then windows of whole tokens.
+        let sentences: Vec<(usize, usize)> = seg.sentences.iter().map(|s| s.tokens).collect();
+        let labels = self.token_labels(text, seg, &sentences, MAX_PIECES, false)?;
+
+        // BIO to spans within each sentence; an I- that does not continue its class opens one.
+        let mut out = Vec::new();
+        for s in &seg.sentences {
+            let (a, b) = s.tokens;
+            let mut open: Option<(usize, usize)> = None; // (first token, class)
+            for i in a..=b {
+                let (bio, class) = labels[a..b]
+                    .get(i - a)
+                    .and_then(|&l| LABELS.get(l).copied())
+                    .unwrap_or((0, 0));
+                let continues = bio == 2 && open.is_some_and(|(_, c)| c == class);
+                if !continues {
+                    if let Some((f, c)) = open.take() {
+                        out.extend(super::tidy_span(text, seg, (f, i), c));
+                    }
+                    if bio != 0 {
+                        open = Some((i, class));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The model's label id (arg-max) for every token of `seg`; tokens outside `units` get 0.
+    ///
+    /// `units` are token ranges in order (sentences): each becomes one window of at most
+    /// `max_pieces` wordpieces (`[CLS]` and `[SEP]` included), a longer one is cut at token
+    /// boundaries, and with `pack` consecutive units share a window while they fit (as the
+    /// statement teacher was trained: contents run across sentences, speakers sit in the one
+    /// before).
+    pub fn token_labels(
+        &self,
+        text: &str,
+        seg: &Segmentation,
+        units: &[(usize, usize)],
+        max_pieces: usize,
+        pack: bool,
+    ) -> Result<Vec<usize>, ModelError> {
         struct Window {
             tokens: (usize, usize),
             ids: Vec<i64>,
@@ -92,43 +133,60 @@ impl TransformerTagger {
             /// Index of each token's first piece in `ids`.
             first: Vec<usize>,
         }
-        let mut windows: Vec<Window> = Vec::new();
-        for s in &seg.sentences {
-            let (a, b) = s.tokens;
-            let mut w = Window {
-                tokens: (a, a),
-                ids: vec![self.cls],
-                cases: vec![3],
-                first: Vec::new(),
-            };
-            for i in a..b {
-                let word = &text[seg.tokens[i].start..seg.tokens[i].end];
-                let pieces = self.wordpieces(word);
-                if w.ids.len() + pieces.len() + 1 > MAX_PIECES && w.tokens.1 > w.tokens.0 {
-                    w.ids.push(self.sep);
-                    w.cases.push(3);
-                    let next = Window {
-                        tokens: (i, i),
-                        ids: vec![self.cls],
-                        cases: vec![3],
-                        first: Vec::new(),
-                    };
-                    windows.push(std::mem::replace(&mut w, next));
+        let budget = max_pieces.saturating_sub(2).max(1);
+        let pieces: Vec<Vec<i64>> = seg
+            .tokens
+            .iter()
+            .map(|t| self.wordpieces(&text[t.start..t.end]))
+            .collect();
+        let count = |a: usize, b: usize| pieces[a..b].iter().map(Vec::len).sum::<usize>();
+        // Token ranges of the windows: whole units (packed while they fit), long ones cut.
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        let mut k = 0;
+        while k < units.len() {
+            let (a, mut b) = units[k];
+            k += 1;
+            if pack {
+                while k < units.len() && units[k].0 == b && count(a, units[k].1) <= budget {
+                    b = units[k].1;
+                    k += 1;
                 }
-                let room = MAX_PIECES - 1 - w.ids.len();
-                let case = case_class(word);
-                w.first.push(w.ids.len());
-                w.ids.extend(pieces.iter().take(room.max(1)));
-                w.cases
-                    .extend(std::iter::repeat_n(case, pieces.len().min(room.max(1))));
-                w.tokens.1 = i + 1;
             }
-            if w.tokens.1 > w.tokens.0 {
-                w.ids.push(self.sep);
-                w.cases.push(3);
-                windows.push(w);
+            let mut from = a;
+            while from < b {
+                let mut to = from + 1;
+                let mut used = pieces[from].len();
+                while to < b && used + pieces[to].len() <= budget {
+                    used += pieces[to].len();
+                    to += 1;
+                }
+                ranges.push((from, to));
+                from = to;
             }
         }
+        let windows: Vec<Window> = ranges
+            .into_iter()
+            .map(|(a, b)| {
+                let mut w = Window {
+                    tokens: (a, b),
+                    ids: vec![self.cls],
+                    cases: vec![3],
+                    first: Vec::with_capacity(b - a),
+                };
+                for i in a..b {
+                    let word = &text[seg.tokens[i].start..seg.tokens[i].end];
+                    // A single token over budget keeps its first pieces.
+                    let room = (budget + 1).saturating_sub(w.ids.len()).max(1);
+                    let take = pieces[i].len().min(room);
+                    w.first.push(w.ids.len());
+                    w.ids.extend(&pieces[i][..take]);
+                    w.cases.extend(std::iter::repeat_n(case_class(word), take));
+                }
+                w.ids.push(self.sep);
+                w.cases.push(3);
+                w
+            })
+            .collect();
 
         // Label ids per token, batch by batch over windows sorted by length.
         let mut labels = vec![0usize; seg.tokens.len()];
@@ -161,11 +219,12 @@ impl TransformerTagger {
             let logits = out[0]
                 .to_plain_array_view::<f32>()
                 .map_err(|e| ModelError::Format(format!("transformer output: {e}")))?;
+            let num_labels = logits.shape().get(2).copied().unwrap_or(0);
             for (r, &k) in batch.iter().enumerate() {
                 let w = &windows[k];
                 for (t, &p) in (w.tokens.0..w.tokens.1).zip(&w.first) {
                     let mut best = (f32::NEG_INFINITY, 0);
-                    for l in 0..LABELS.len() {
+                    for l in 0..num_labels {
                         let v = logits[[r, p, l]];
                         if v > best.0 {
                             best = (v, l);
@@ -175,26 +234,7 @@ impl TransformerTagger {
                 }
             }
         }
-
-        // BIO to spans within each sentence; an I- that does not continue its class opens one.
-        let mut out = Vec::new();
-        for s in &seg.sentences {
-            let (a, b) = s.tokens;
-            let mut open: Option<(usize, usize)> = None; // (first token, class)
-            for i in a..=b {
-                let (bio, class) = if i < b { LABELS[labels[i]] } else { (0, 0) };
-                let continues = bio == 2 && open.is_some_and(|(_, c)| c == class);
-                if !continues {
-                    if let Some((f, c)) = open.take() {
-                        out.extend(super::tidy_span(text, seg, (f, i), c));
-                    }
-                    if bio != 0 {
-                        open = Some((i, class));
-                    }
-                }
-            }
-        }
-        Ok(out)
+        Ok(labels)
     }
 
     /// BERT's uncased wordpieces of one token.

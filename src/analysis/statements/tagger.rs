@@ -392,7 +392,13 @@ pub fn extract_with(model: &Model, ctx: &Context) -> Vec<FoundStatement> {
             spans.push((p.first + s, p.first + e, c));
         }
     }
-    let mut found = assemble(ctx, &spans);
+    finish(ctx, &spans)
+}
+
+/// Statements from tagged token spans `(first, last exclusive, class)`, each within one
+/// paragraph: assembly, then the rules that mend what taggers get wrong in the same ways.
+pub fn finish(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatement> {
+    let mut found = assemble(ctx, spans);
     prefer_trailing_attribution(ctx, &mut found);
     subjects_are_speakers(ctx, &mut found);
     documents_belong_to_their_speaker(ctx, &mut found);
@@ -484,10 +490,13 @@ fn subjects_are_speakers(ctx: &Context, found: &mut [FoundStatement]) {
         if p0 != sa || p1 != c0 || c0 >= sb {
             continue;
         }
-        let one_name = ctx.ner[p0] == (ctx.ner[p0].0, true)
-            && ctx.ner[p0].0 != 0
-            && (p0 + 1..p1).all(|i| ctx.ner[i].0 == ctx.ner[p0].0 && !ctx.ner[i].1)
-            && (p1 >= ctx.ner.len() || ctx.ner[p1].0 == 0 || ctx.ner[p1].1);
+        // The piece is exactly one name mention: it begins one at `p0`, every later token
+        // continues it, and the token after it (the cue) is not part of it.
+        let (ty, begins) = ctx.ner[p0];
+        let one_name = begins
+            && ty != 0
+            && (p0 + 1..p1).all(|i| ctx.ner[i] == (ty, false))
+            && ctx.ner.get(p1).is_none_or(|&(t, b)| t == 0 || b);
         let pronoun = p1 == p0 + 1 && PRONOUNS.contains(&ctx.lower[p0].as_str());
         if !one_name && !pronoun {
             continue;
