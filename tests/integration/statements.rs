@@ -275,3 +275,15 @@ fn without_a_statement_transformer_accurate_mode_takes_the_perceptrons_statement
         .expect("statements");
     assert_ne!(with_transformer, fast);
 }
+
+#[test]
+fn a_relative_pronoun_speaker_stands_for_the_name_before_its_comma() {
+    // `Council member James Okafor, who voted against the plan, warned that …`: the speaker is
+    // Okafor, in both modes, not `who` or the relative clause.
+    let text = fixture("council-vote.txt");
+    for a in [annotate(&text), annotate_accurate(&text)] {
+        let s = find(&a, "the cost had been underestimated");
+        assert_eq!(s.speaker.as_ref().unwrap().text, "James Okafor");
+        assert_eq!(speaker_entity_name(&a, s), Some("James Okafor"));
+    }
+}

@@ -826,8 +826,19 @@ pub(super) fn link(
         };
         // The speaker is reported as written, apposition included (`Council member James
         // Okafor, who voted against the plan`), without edge punctuation.
-        let first = seg.tokens.partition_point(|t| t.end <= sp.start);
+        let mut first = seg.tokens.partition_point(|t| t.end <= sp.start);
         let mut last = seg.tokens.partition_point(|t| t.start < sp.end);
+        // `Council member James Okafor, who voted against the plan, warned`: a speaker phrase
+        // opening with a relative pronoun stands for the name before its comma.
+        if first >= 2
+            && first < last
+            && matches!(doc.lower[first].as_str(), "who" | "which")
+            && doc.tok(first - 1) == ","
+        {
+            if let Some((_, mf, ml)) = doc.mention_at(first - 2) {
+                (first, last) = (mf, ml);
+            }
+        }
         while last > first + 1 && doc.is_punct(last - 1) && doc.lower[last - 1] != "'s" {
             last -= 1;
         }
