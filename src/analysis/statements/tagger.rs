@@ -207,6 +207,26 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Whether a paragraph holds a cue word or a quotation mark: one without either (a
+    /// headline, a paragraph of narration) is left untagged, which keeps the statement stage
+    /// well under the entity tagger's cost. It skips 28% of the paragraphs of the BBC
+    /// benchmark articles and 25% of PolNeAR dev's, where content F1 stays 70.37 (P 71.74 →
+    /// 72.30, R 69.05 → 68.54).
+    pub fn may_attribute(&self, p: Paragraph) -> bool {
+        if self.cue_word[p.first..p.last].iter().any(|&c| c) {
+            return true;
+        }
+        let (Some(first), Some(last)) = (
+            self.seg.tokens.get(p.first),
+            p.last.checked_sub(1).and_then(|l| self.seg.tokens.get(l)),
+        ) else {
+            return false;
+        };
+        self.quotes
+            .iter()
+            .any(|q| q.start < last.end && first.start < q.end)
+    }
+
     /// The index of the token containing (or first after) byte offset `byte`.
     fn token_at(&self, byte: usize) -> usize {
         self.seg.tokens.partition_point(|t| t.end <= byte)
@@ -380,6 +400,9 @@ pub fn extract_with(model: &Model, ctx: &Context) -> Vec<FoundStatement> {
     let mut spans: Vec<(usize, usize, usize)> = Vec::new(); // token first, last (excl), class
     let mut emissions: Vec<[f32; NUM_TAGS]> = Vec::new();
     for p in paragraphs(ctx.seg) {
+        if !ctx.may_attribute(p) {
+            continue;
+        }
         let feats = ctx.features(p);
         emissions.clear();
         for k in 0..p.last - p.first {
