@@ -826,19 +826,17 @@ pub(super) fn link(
         };
         // The speaker is reported as written, apposition included (`Council member James
         // Okafor, who voted against the plan`), without edge punctuation.
-        let mut first = seg.tokens.partition_point(|t| t.end <= sp.start);
+        let first = seg.tokens.partition_point(|t| t.end <= sp.start);
         let mut last = seg.tokens.partition_point(|t| t.start < sp.end);
         // `Council member James Okafor, who voted against the plan, warned`: a speaker phrase
-        // opening with a relative pronoun stands for the name before its comma.
-        if first >= 2
+        // opening with a relative pronoun is as written (PolNeAR's sources are mostly the
+        // pronoun itself) but stands for the name before its comma.
+        let antecedent = (first >= 2
             && first < last
             && matches!(doc.lower[first].as_str(), "who" | "which")
-            && doc.tok(first - 1) == ","
-        {
-            if let Some((_, mf, ml)) = doc.mention_at(first - 2) {
-                (first, last) = (mf, ml);
-            }
-        }
+            && doc.tok(first - 1) == ",")
+            .then(|| doc.mention_at(first - 2))
+            .flatten();
         while last > first + 1 && doc.is_punct(last - 1) && doc.lower[last - 1] != "'s" {
             last -= 1;
         }
@@ -847,6 +845,11 @@ pub(super) fn link(
         }
         sp.start = seg.tokens[first].start;
         sp.end = seg.tokens[last - 1].end;
+        if let Some((e, _, _)) = antecedent {
+            sp.entity = Some(e);
+            sp.kind = MentionKind::Pronoun;
+            continue;
+        }
         // The entity: the name at the phrase's head, or the name that ends the part before
         // an apposition's comma; `Ukraine's air force` is not Ukraine.
         let comma = (first + 1..last).find(|&i| doc.tok(i) == ",");
