@@ -871,7 +871,20 @@ pub(super) fn link(
             sp.entity = Some(e);
             continue;
         }
-        if let Some((e, mf, ml)) = doc.mention_at(last - 1).or_else(|| doc.mention_at(head)) {
+        // `Rustem Umerov, the secretary of the National Security and Defense Council`: an
+        // apposition opening with a determiner describes the name before the comma.
+        let describes_head = comma.is_some_and(|c| {
+            matches!(
+                doc.lower.get(c + 1).map(String::as_str),
+                Some("the" | "a" | "an" | "its" | "his" | "her" | "their")
+            )
+        });
+        let named = if describes_head {
+            doc.mention_at(head).or_else(|| doc.mention_at(last - 1))
+        } else {
+            doc.mention_at(last - 1).or_else(|| doc.mention_at(head))
+        };
+        if let Some((e, mf, ml)) = named {
             // `Farmers' groups in Lublin`: a place after a locative preposition says where the
             // speaker is, not who.
             let locative = mf > first
@@ -880,7 +893,13 @@ pub(super) fn link(
                     "in" | "from" | "near" | "across" | "outside" | "inside" | "around"
                 );
             // `Poland and Ukraine agree`: a coordinated speaker is more than one entity.
-            let coordinated = (first..last)
+            // (An `and` inside a describing apposition coordinates nothing of the speaker's.)
+            let scope = if describes_head {
+                comma.unwrap_or(last)
+            } else {
+                last
+            };
+            let coordinated = (first..scope)
                 .any(|i| (i < mf || i >= ml) && matches!(doc.lower[i].as_str(), "and" | "&"));
             if locative || coordinated {
                 continue;
