@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from teacher import case_class, gloss_tokens, onnx_runner, read_jsonl  # noqa: E402
+from teacher import batches, build_model, case_class, export_onnx, gloss_tokens, onnx_runner, read_jsonl  # noqa: E402
 
 LABELS = ["O", "B-SRC", "I-SRC", "B-CUE", "I-CUE", "B-CON", "I-CON"]
 LABEL_ID = {l: i for i, l in enumerate(LABELS)}
@@ -124,28 +124,6 @@ def make_window(tokenizer, di, a, b, ids, cases, first, labels):
     return (di, a, w_ids, w_cases, w_first, labels[a:b] if labels else None)
 
 
-def batches(wins, size, shuffle):
-    order = sorted(range(len(wins)), key=lambda i: len(wins[i][2]))
-    groups = [order[i : i + size] for i in range(0, len(order), size)]
-    if shuffle:
-        random.shuffle(groups)
-    for g in groups:
-        n = max(len(wins[i][2]) for i in g)
-        ids = np.zeros((len(g), n), dtype=np.int64)
-        cases = np.full((len(g), n), 3, dtype=np.int64)
-        mask = np.zeros((len(g), n), dtype=np.int64)
-        labels = np.full((len(g), n), -100, dtype=np.int64)
-        for r, i in enumerate(g):
-            _, _, w_ids, w_cases, w_first, w_labels = wins[i]
-            ids[r, : len(w_ids)] = w_ids
-            cases[r, : len(w_cases)] = w_cases
-            mask[r, : len(w_ids)] = 1
-            if w_labels is not None:
-                for f, l in zip(w_first, w_labels):
-                    labels[r, f] = l
-        yield g, ids, cases, mask, labels
-
-
 def predict(run, wins, n_tokens):
     """Per document: a tag id per token (tokens outside every window stay O)."""
     tags = [[0] * n for n in n_tokens]
@@ -214,28 +192,6 @@ def score(docs, tokens, tags, shared_tools):
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def build_model(base):
-    from torch import nn
-    from transformers import BertModel
-
-    class Teacher(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.bert = BertModel.from_pretrained(base, add_pooling_layer=False)
-            hidden = self.bert.config.hidden_size
-            self.case = nn.Embedding(4, hidden)
-            nn.init.zeros_(self.case.weight)
-            self.drop = nn.Dropout(0.1)
-            self.out = nn.Linear(hidden, len(LABELS))
-
-        def forward(self, input_ids, case_ids, attention_mask):
-            emb = self.bert.embeddings.word_embeddings(input_ids) + self.case(case_ids)
-            h = self.bert(inputs_embeds=emb, attention_mask=attention_mask).last_hidden_state
-            return self.out(self.drop(h))
-
-    return Teacher()
-
-
 def train(a):
     import torch
     from transformers import BertTokenizerFast
@@ -253,7 +209,7 @@ def train(a):
     dev_wins = windows(tok, dev_docs, dev_tokens, False)
     dev_n = [sum(len(s) for s in dev_tokens[json.dumps(d["id"])]) for d in dev_docs]
     print(f"train: {len(train_docs)} docs, {len(train_wins)} windows; dev: {len(dev_docs)} docs", flush=True)
-    model = build_model(a.base)
+    model = build_model(a.base, len(LABELS))
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     steps = a.epochs * math.ceil(len(train_wins) / a.batch)
     warm = int(0.06 * steps)
@@ -287,24 +243,8 @@ def train(a):
         tags = predict(run_torch, dev_wins, dev_n)
         p, r, f = score(dev_docs, dev_tokens, tags, a.shared_tools)
         print(f"epoch {epoch+1} dev content overlap50 P {p*100:.2f} R {r*100:.2f} F1 {f*100:.2f} ({time.time()-t0:.0f}s)", flush=True)
-        export(model, os.path.join(a.out, "statements.fp32.onnx"))
+        export_onnx(model, os.path.join(a.out, "statements.fp32.onnx"))
         tok.save_pretrained(a.out)
-
-
-def export(model, path):
-    import torch
-
-    model.eval()
-    ids = torch.ones((2, 16), dtype=torch.long)
-    torch.onnx.export(
-        model,
-        (ids, ids * 0 + 3, ids),
-        path,
-        input_names=["input_ids", "case_ids", "attention_mask"],
-        output_names=["logits"],
-        dynamic_axes={k: {0: "batch", 1: "seq"} for k in ["input_ids", "case_ids", "attention_mask", "logits"]},
-        opset_version=14,
-    )
 
 
 def nearest(spans, s, e):

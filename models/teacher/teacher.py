@@ -200,8 +200,8 @@ def fmt(res):
     return "  ".join(f"{k} P {v[0]*100:.2f} R {v[1]*100:.2f} F {v[2]*100:.2f}" for k, v in res.items())
 
 
-def build_model(base):
-    import torch
+def build_model(base, num_labels=len(LABELS)):
+    """MiniLM with the case embedding and a linear tagging head of `num_labels` outputs."""
     from torch import nn
     from transformers import BertModel
 
@@ -213,7 +213,7 @@ def build_model(base):
             self.case = nn.Embedding(4, hidden)
             nn.init.zeros_(self.case.weight)
             self.drop = nn.Dropout(0.1)
-            self.out = nn.Linear(hidden, len(LABELS))
+            self.out = nn.Linear(hidden, num_labels)
 
         def forward(self, input_ids, case_ids, attention_mask):
             emb = self.bert.embeddings.word_embeddings(input_ids) + self.case(case_ids)
@@ -277,18 +277,8 @@ def train(a):
             tags, _ = predict(run_torch, tok, sents)
             print(f"epoch {epoch+1} {name}: {fmt(score(docs, sents, tags))}  ({time.time()-t0:.0f}s)", flush=True)
     os.makedirs(a.out, exist_ok=True)
-    model.eval()
-    ids = torch.ones((2, 16), dtype=torch.long)
     fp32 = os.path.join(a.out, "teacher.fp32.onnx")
-    torch.onnx.export(
-        model,
-        (ids, ids * 0 + 3, ids),
-        fp32,
-        input_names=["input_ids", "case_ids", "attention_mask"],
-        output_names=["logits"],
-        dynamic_axes={k: {0: "batch", 1: "seq"} for k in ["input_ids", "case_ids", "attention_mask", "logits"]},
-        opset_version=14,
-    )
+    export_onnx(model, fp32)
     int8 = os.path.join(a.out, "teacher.int8.onnx")
     weight_only_int8(fp32, int8)
     tok.save_pretrained(a.out)
@@ -298,6 +288,23 @@ def train(a):
             docs, sents = sets[name]
             tags, _ = predict(run, tok, sents)
             print(f"{os.path.basename(path)} {name}: {fmt(score(docs, sents, tags))}", flush=True)
+
+
+def export_onnx(model, path):
+    """ONNX with inputs input_ids, case_ids, attention_mask (batch x seq) and output logits."""
+    import torch
+
+    model.eval()
+    ids = torch.ones((2, 16), dtype=torch.long)
+    torch.onnx.export(
+        model,
+        (ids, ids * 0 + 3, ids),
+        path,
+        input_names=["input_ids", "case_ids", "attention_mask"],
+        output_names=["logits"],
+        dynamic_axes={k: {0: "batch", 1: "seq"} for k in ["input_ids", "case_ids", "attention_mask", "logits"]},
+        opset_version=14,
+    )
 
 
 def weight_only_int8(src, dst, min_size=4096):
