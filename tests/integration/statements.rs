@@ -291,10 +291,10 @@ fn a_relative_pronoun_speaker_is_the_name_before_its_comma() {
 #[test]
 fn an_apposition_after_a_name_describes_that_name() {
     // The speaker phrase ends in an organization's name, but the apposition (`the secretary of
-    // …`) describes Umerov; its `and` does not make the speaker a coordination either.
-    let text = "Talks resume in Geneva\n\nDefence officials from both countries met on Monday. \
-                Rustem Umerov, the secretary of the National Security and Defense Council, said \
-                the talks had been useful and would continue next week.\n";
+    // …`) describes Kowal; its `and` does not make the speaker a coordination either.
+    let text = "Talks resume in Geneva\n\nFisheries officials from both countries met on Monday. \
+                Marta Kowal, the secretary of the Fisheries and Ports Council, said the talks \
+                had been useful and would continue next week.\n";
     for a in [annotate(text), annotate_accurate(text)] {
         let s = find(&a, "the talks had been useful");
         assert!(s
@@ -302,7 +302,7 @@ fn an_apposition_after_a_name_describes_that_name() {
             .as_ref()
             .unwrap()
             .text
-            .starts_with("Rustem Umerov, the secretary"));
-        assert_eq!(speaker_entity_name(&a, s), Some("Rustem Umerov"));
+            .starts_with("Marta Kowal, the secretary"));
+        assert_eq!(speaker_entity_name(&a, s), Some("Marta Kowal"));
     }
 }

@@ -871,8 +871,8 @@ pub(super) fn link(
             sp.entity = Some(e);
             continue;
         }
-        // `Rustem Umerov, the secretary of the National Security and Defense Council`: an
-        // apposition opening with a determiner describes the name before the comma.
+        // `Marta Kowal, the secretary of the Fisheries and Ports Council`: an apposition
+        // opening with a determiner describes the name before the comma.
         let describes_head = comma.is_some_and(|c| {
             matches!(
                 doc.lower.get(c + 1).map(String::as_str),

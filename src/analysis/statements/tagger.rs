@@ -612,8 +612,8 @@ fn assemble(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatemen
         .filter(|s| s.2 == CUE)
         .map(|s| (s.0, s.1))
         .collect();
-    // A source is a phrase with a word in it: a stray comma tagged as one (it happens after
-    // `Russia's Defense Ministry, meanwhile, said`) would be nearer the cue than the real one.
+    // A source is a phrase with a word in it: a stray comma tagged as one (as in `The ministry,
+    // meanwhile, said`) would be nearer the cue than the real one.
     let has_word = |s: &&(usize, usize, usize)| {
         (s.0..s.1).any(|i| ctx.lower[i].chars().any(char::is_alphanumeric))
     };
