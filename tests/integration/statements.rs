@@ -306,3 +306,62 @@ fn an_apposition_after_a_name_describes_that_name() {
         assert_eq!(speaker_entity_name(&a, s), Some("Marta Kowal"));
     }
 }
+
+#[test]
+fn a_that_clause_belongs_to_the_cue_before_it() {
+    // The `referring to` after the quote is nearer the content than `said`, but a content
+    // opening with `that` complements the verb before it.
+    let text = "Harbor talks stall\n\nPort director Lena Varga said in a post to social media \
+                that the cranes would run again by Monday, \"as soon as the engineers sign off,\" \
+                referring to the inspection ordered last week.\n";
+    for a in [annotate(text), annotate_accurate(text)] {
+        let s = find(&a, "the cranes would run again by Monday");
+        assert!(s.cue.as_ref().unwrap().text.starts_with("said"));
+        // The quoted fragment at its end keeps its closing quotation mark.
+        assert_eq!(
+            s.content[0].text,
+            "the cranes would run again by Monday, \"as soon as the engineers sign off,\""
+        );
+        assert_eq!(speaker_entity_name(&a, s), Some("Lena Varga"));
+        // Negative: the later cue keeps only what follows it.
+        for other in a.statements.iter().filter(|o| !std::ptr::eq(*o, s)) {
+            assert!(other.content.iter().all(|c| !c.text.contains("cranes")));
+        }
+    }
+}
+
+#[test]
+fn an_according_to_between_dashes_vouches_for_the_phrase_before_it() {
+    let text = "Harbor talks stall\n\nGovernor Tomas Reyes is projecting calm, this week \
+                claiming \"steady progress\" at every berth despite heavy losses of cargo -- \
+                according to the shippers' association -- and slow repairs to the quay.\n";
+    let a = annotate(text);
+    let s = a
+        .statements
+        .iter()
+        .find(|s| s.cue.as_ref().is_some_and(|c| c.text == "according to"))
+        .expect("an according-to statement");
+    assert_eq!(s.content.len(), 1);
+    assert_eq!(s.content[0].text, "heavy losses of cargo");
+    assert_eq!(
+        s.speaker.as_ref().unwrap().text,
+        "the shippers' association"
+    );
+    // The clause the tagger had run into it is the governor's, opened by a participle cue;
+    // its quoted fragment keeps both quotation marks.
+    let c = find(&a, "\"steady progress\" at every berth");
+    assert_eq!(c.content[0].text, "\"steady progress\" at every berth");
+    assert_eq!(c.kind, StatementKind::Mixed);
+    assert_eq!(c.cue.as_ref().unwrap().text, "claiming");
+    assert_eq!(speaker_entity_name(&a, c), Some("Tomas Reyes"));
+    // Negative: an `according to` that ends its sentence vouches for the whole clause.
+    let b = annotate(
+        "Harbor report\n\nThe port handled fewer ships in March than in any month since \
+         2019, according to the port authority.\n",
+    );
+    let s = find(
+        &b,
+        "The port handled fewer ships in March than in any month since 2019",
+    );
+    assert_eq!(s.cue.as_ref().unwrap().text, "according to");
+}

@@ -426,7 +426,151 @@ pub fn finish(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatem
     subjects_are_speakers(ctx, &mut found);
     documents_belong_to_their_speaker(ctx, &mut found);
     cue_phrases_run_to_that(ctx, &mut found);
+    according_to_between_dashes(ctx, &mut found);
     found
+}
+
+/// `Putin is projecting confidence, claiming a "positive dynamic" …`: a participle cue at token
+/// `cue` whose content runs to byte `end`; its speaker is the subject that opens the sentence
+/// when that is a pronoun or a name with at most a few words of title before it (`Governor
+/// Tomas Reyes`); anything longer needs a parser to delimit, and no speaker beats a wrong one.
+fn participle_statement(ctx: &Context, cue: usize, end: usize) -> Option<FoundStatement> {
+    let seg = ctx.seg;
+    let content = trim_content(ctx, (seg.tokens[cue].end, end))?;
+    let (sa, _) = seg.sentences[ctx.sentence_of[cue]].tokens;
+    let is_word = |i: usize| ctx.lower[i].chars().all(char::is_alphabetic);
+    let name = (sa..cue.min(sa + 4))
+        .take_while(|&i| is_word(i))
+        .find(|&i| ctx.ner[i].1 && ctx.ner[i].0 != 0)
+        .map(|m| {
+            let ty = ctx.ner[m].0;
+            let last = (m + 1..cue)
+                .take_while(|&i| ctx.ner[i] == (ty, false))
+                .last();
+            (sa, last.unwrap_or(m) + 1, MentionKind::Nominal)
+        });
+    let speaker = name.or_else(|| {
+        PRONOUNS
+            .contains(&ctx.lower[sa].as_str())
+            .then_some((sa, sa + 1, MentionKind::Pronoun))
+    });
+    let content = vec![content];
+    Some(FoundStatement {
+        kind: kind_of(ctx, &content),
+        content,
+        speaker: speaker.map(|(a, b, kind)| SpeakerRef {
+            start: seg.tokens[a].start,
+            end: seg.tokens[b - 1].end,
+            entity: None,
+            kind,
+        }),
+        cue: Some((seg.tokens[cue].start, seg.tokens[cue].end)),
+    })
+}
+
+fn is_dash(word: &str) -> bool {
+    matches!(word, "--" | "\u{2014}" | "\u{2013}")
+}
+
+/// `… despite high rates of casualties -- according to Kyiv's reporting -- and slow progress`:
+/// an `according to` set off by dashes vouches for the phrase just before the opening dash,
+/// back to the preposition, comma or quotation mark that starts that phrase, not for the
+/// clause around it. That phrase becomes its content, and is taken out of any other statement
+/// whose content ran over it (which then ends before the phrase's preposition).
+fn according_to_between_dashes(ctx: &Context, found: &mut Vec<FoundStatement>) {
+    // Prepositions that open a phrase (`of` continues a noun phrase, so it is not one).
+    const OPENERS: &[&str] = &[
+        "despite",
+        "in",
+        "on",
+        "at",
+        "with",
+        "for",
+        "from",
+        "by",
+        "amid",
+        "after",
+        "before",
+        "during",
+        "over",
+        "about",
+        "against",
+        "among",
+        "including",
+        "to",
+    ];
+    let seg = ctx.seg;
+    // Each carved phrase: its first token, the opening dash, and the boundary word before it.
+    let mut carved: Vec<(usize, usize, Option<usize>)> = Vec::new();
+    let mut participles: Vec<FoundStatement> = Vec::new();
+    for st in found.iter_mut() {
+        let Some((cs, _)) = st.cue else { continue };
+        let c0 = ctx.token_at(cs);
+        let opens = c0 > 0 && is_dash(&ctx.lower[c0 - 1]);
+        if !opens
+            || ctx.lower[c0] != "according"
+            || ctx.lower.get(c0 + 1).map(String::as_str) != Some("to")
+        {
+            continue;
+        }
+        let dash = c0 - 1;
+        let (sa, _) = seg.sentences[ctx.sentence_of[dash]].tokens;
+        let mut first = dash;
+        while first > sa {
+            let w = ctx.lower[first - 1].as_str();
+            if OPENERS.contains(&w)
+                || matches!(w, "," | ";" | ":")
+                || w.contains(['"', '\u{201C}', '\u{201D}', '\u{AB}', '\u{BB}', '`'])
+            {
+                break;
+            }
+            first -= 1;
+        }
+        if dash < first + 2 {
+            continue;
+        }
+        let boundary = (first > sa).then(|| first - 1);
+        // What the tagger had taken as this content before the phrase may be a statement of
+        // its own, opened by a participle cue (`…, last week claiming a "positive dynamic" …`).
+        let before = boundary.map_or(seg.tokens[first].start, |b| seg.tokens[b].start);
+        for &(s, _) in &st.content {
+            let p0 = ctx.token_at(s);
+            if s < before && ctx.lower[p0].ends_with("ing") && is_cue_verb(&ctx.lower[p0]) {
+                participles.extend(participle_statement(ctx, p0, before));
+            }
+        }
+        st.content = vec![(seg.tokens[first].start, seg.tokens[dash - 1].end)];
+        st.kind = kind_of(ctx, &st.content);
+        carved.push((first, dash, boundary));
+    }
+    for &(first, dash, boundary) in &carved {
+        let (start, end) = (seg.tokens[first].start, seg.tokens[dash - 1].end);
+        // Keep what came before the phrase, without its opening preposition.
+        let cut = match boundary {
+            Some(b) if OPENERS.contains(&ctx.lower[b].as_str()) => seg.tokens[b].start,
+            _ => start,
+        };
+        for st in found.iter_mut() {
+            if st.content == [(start, end)] {
+                continue;
+            }
+            let mut pieces = Vec::new();
+            for &(s, e) in &st.content {
+                if e <= start || s >= end {
+                    pieces.push((s, e));
+                } else if s < cut {
+                    pieces.extend(trim_content(ctx, (s, cut)));
+                }
+            }
+            if pieces != st.content {
+                st.content = pieces;
+                st.kind = kind_of(ctx, &st.content);
+            }
+        }
+    }
+    found.extend(participles);
+    found.sort_by_key(|s| s.content.first().map_or(0, |c| c.0));
+    found.retain(|st| !st.content.is_empty());
 }
 
 /// `said in a post to social media that …`: a content that opens with a prepositional phrase
@@ -634,10 +778,16 @@ fn assemble(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatemen
     // Each content piece: its cue (index), if any within reach in the paragraph.
     let mut groups: Vec<Group> = Vec::new();
     for c in spans.iter().filter(|s| s.2 == CONTENT).map(|s| (s.0, s.1)) {
+        // A content that opens with the complementizer (`said in a post to social media that
+        // …`) is the complement of a verb before it, even when a later cue is nearer (`…,"
+        // referring to …`).
+        let complement = ctx.lower[c.0] == "that" || c.0 > 0 && ctx.lower[c.0 - 1] == "that";
+        let before_ok = |q: &(usize, usize)| !complement || q.1 <= c.0;
         let cue = cues
             .iter()
             .enumerate()
             .filter(|(_, q)| para_of(q.0) == para_of(c.0))
+            .filter(|(_, q)| before_ok(q))
             .min_by_key(|(_, q)| dist(c, **q))
             .filter(|(_, q)| dist(c, **q) < 45)
             .map(|(k, _)| k);
@@ -721,8 +871,19 @@ fn trim_content(ctx: &Context, (mut s, mut e): (usize, usize)) -> Option<(usize,
         let t = &text[s..e];
         t.starts_with(['"', '\u{201C}', '\u{AB}']) || t.starts_with("``")
     };
+    // `"steady progress" at every berth`: a leading quotation mark closed inside the piece is
+    // part of the content (stripping it would leave the closing one unbalanced).
+    let is_quote = |c: char| matches!(c, '"' | '\u{201C}' | '\u{201D}' | '\u{AB}' | '\u{BB}');
+    let closed_inside = |s: usize| {
+        let t = text[s..e].trim_end_matches(|c: char| c.is_whitespace() || ".,;:".contains(c));
+        let mut inner = t.chars().skip(1);
+        !t.ends_with(is_quote) && inner.any(is_quote)
+    };
     while s < e {
         let c = text[s..].chars().next()?;
+        if is_quote(c) && closed_inside(s) {
+            break;
+        }
         if is_edge(c) || c == '\'' && text[s..e].starts_with("''") {
             s += c.len_utf8();
         } else {
@@ -732,8 +893,17 @@ fn trim_content(ctx: &Context, (mut s, mut e): (usize, usize)) -> Option<(usize,
     if text[s..e].to_lowercase().starts_with("that ") {
         s += 5;
     }
+    // `to "continue advancing the discussions,"`: likewise a closing quotation mark stays when
+    // taking it away would leave the piece's quotation marks unbalanced.
+    let opened_inside = |e: usize| {
+        let n = text[s..e].chars().filter(|&c| is_quote(c)).count();
+        n >= 2 && n % 2 == 0
+    };
     while e > s {
         let c = text[..e].chars().next_back()?;
+        if is_quote(c) && opened_inside(e) {
+            break;
+        }
         if is_edge(c) || (!quoted_direct && c == '.') || c == '\'' && text[s..e].ends_with("''") {
             e -= c.len_utf8();
         } else {
