@@ -108,8 +108,9 @@ pub struct Analyzer {
     places: geo::Places,
     /// The tagger for documents that do not choose one.
     default_tagger: TaggerChoice,
-    /// The transformer, loaded on first use: it takes a few hundred milliseconds and some
-    /// hundred megabytes that a server answering only fast requests need not spend.
+    /// The transformers (entities, statements), loaded on first use: they take a few hundred
+    /// milliseconds and some hundred megabytes that a server answering only fast requests
+    /// need not spend.
     accurate: std::sync::OnceLock<Result<AccurateModels, String>>,
     /// Where the accurate models' ONNX bytes and vocabulary come from, called once at first
     /// use (the shells pass a file reader: the core does no I/O); `None` when this
@@ -293,34 +294,23 @@ impl Analyzer {
             TaggerChoice::Fast => None,
             TaggerChoice::Accurate => self.accurate_models()?.statements.as_ref(),
         };
-        let found = match (transformer, self.statement_model.as_ref()) {
+        // The transformer's spans, when there is one, need the perceptron's word scores only
+        // for the cue words the rules after assembly consult.
+        let given;
+        let none = ner::model::WordScores::default();
+        let spans = match (transformer, self.statement_model.as_ref()) {
             (Some(t), model) => {
-                let spans = statements::transformer::spans(t, text, seg)
+                given = statements::transformer::spans(t, text, seg)
                     .map_err(|e| AnalysisError::ModelUnavailable(e.to_string()))?;
-                let none = ner::model::WordScores::default();
-                let words = model.map_or(&none, |m| &m.words);
-                statements::extract(
-                    text,
-                    seg,
-                    entities,
-                    statements::Spans::Given {
-                        spans: &spans,
-                        words,
-                    },
-                    lexicon,
-                )
+                statements::Spans::Given {
+                    spans: &given,
+                    words: model.map_or(&none, |m| &m.words),
+                }
             }
-            (None, Some(m)) => statements::extract(
-                text,
-                seg,
-                entities,
-                statements::Spans::Perceptron(m),
-                lexicon,
-            ),
-            (None, None) => {
-                statements::extract(text, seg, entities, statements::Spans::Rules, lexicon)
-            }
+            (None, Some(m)) => statements::Spans::Perceptron(m),
+            (None, None) => statements::Spans::Rules,
         };
+        let found = statements::extract(text, seg, entities, spans, lexicon);
         Ok(found)
     }
 

@@ -139,7 +139,14 @@ impl TransformerTagger {
             .iter()
             .map(|t| self.wordpieces(&text[t.start..t.end]))
             .collect();
-        let count = |a: usize, b: usize| pieces[a..b].iter().map(Vec::len).sum::<usize>();
+        // Pieces before each token, so that a range's piece count is one subtraction.
+        let before: Vec<usize> = std::iter::once(0)
+            .chain(pieces.iter().scan(0, |sum, p| {
+                *sum += p.len();
+                Some(*sum)
+            }))
+            .collect();
+        let count = |a: usize, b: usize| before[b] - before[a];
         // Token ranges of the windows: whole units (packed while they fit), long ones cut.
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         let mut k = 0;
