@@ -96,6 +96,14 @@ pub struct Context<'a> {
 pub const CUE_MIN_COUNT: u32 = 3;
 pub const CUE_MIN_SHARE: f32 = 0.3;
 
+/// Each token's normalized form, what cue words and clusters are keyed by.
+fn normalized_tokens(text: &str, seg: &Segmentation) -> Vec<String> {
+    seg.tokens
+        .iter()
+        .map(|t| normalize(&text[t.start..t.end]))
+        .collect()
+}
+
 /// Cue word scores from training documents: per normalized word, the share of its occurrences
 /// that fall inside a gold cue span (byte offsets), for words passing the thresholds above.
 pub fn learn_cue_words<'d>(
@@ -104,11 +112,7 @@ pub fn learn_cue_words<'d>(
     let mut total: std::collections::HashMap<String, u32> = Default::default();
     let mut in_cue: std::collections::HashMap<String, u32> = Default::default();
     for (text, seg, mut cues) in docs {
-        let lower: Vec<String> = seg
-            .tokens
-            .iter()
-            .map(|t| normalize(&text[t.start..t.end]))
-            .collect();
+        let lower = normalized_tokens(text, seg);
         for w in &lower {
             *total.entry(w.clone()).or_default() += 1;
         }
@@ -169,11 +173,7 @@ impl<'a> Context<'a> {
                 *slot = si;
             }
         }
-        let lower: Vec<String> = seg
-            .tokens
-            .iter()
-            .map(|t| normalize(&text[t.start..t.end]))
-            .collect();
+        let lower = normalized_tokens(text, seg);
         let clusters = lower
             .iter()
             .map(|w| {
@@ -430,7 +430,7 @@ pub fn finish(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatem
     found
 }
 
-/// `Putin is projecting confidence, claiming a "positive dynamic" …`: a participle cue at token
+/// `Governor Tomas Reyes is projecting calm, claiming "steady progress" …`: a participle cue at token
 /// `cue` whose content runs to byte `end`; its speaker is the subject that opens the sentence
 /// when that is a pronoun or a name with at most a few words of title before it (`Governor
 /// Tomas Reyes`); anything longer needs a parser to delimit, and no speaker beats a wrong one.
@@ -472,11 +472,12 @@ fn is_dash(word: &str) -> bool {
     matches!(word, "--" | "\u{2014}" | "\u{2013}")
 }
 
-/// `… despite high rates of casualties -- according to Kyiv's reporting -- and slow progress`:
-/// an `according to` set off by dashes vouches for the phrase just before the opening dash,
-/// back to the preposition, comma or quotation mark that starts that phrase, not for the
-/// clause around it. That phrase becomes its content, and is taken out of any other statement
-/// whose content ran over it (which then ends before the phrase's preposition).
+/// `… despite heavy losses of cargo -- according to the shippers' association -- and slow
+/// repairs`: an `according to` set off by dashes vouches for the phrase just before the
+/// opening dash, back to the preposition, comma or quotation mark that starts that phrase, not
+/// for the clause around it. That phrase becomes its content (a statement is made when the
+/// tagger found only the cue, or nothing), and is taken out of any other statement whose
+/// content ran over it (which then ends before the phrase's preposition).
 fn according_to_between_dashes(ctx: &Context, found: &mut Vec<FoundStatement>) {
     // Prepositions that open a phrase (`of` continues a noun phrase, so it is not one).
     const OPENERS: &[&str] = &[
@@ -503,18 +504,16 @@ fn according_to_between_dashes(ctx: &Context, found: &mut Vec<FoundStatement>) {
     // Each carved phrase: its first token, the opening dash, and the boundary word before it.
     let mut carved: Vec<(usize, usize, Option<usize>)> = Vec::new();
     let mut participles: Vec<FoundStatement> = Vec::new();
-    for st in found.iter_mut() {
-        let Some((cs, _)) = st.cue else { continue };
-        let c0 = ctx.token_at(cs);
-        let opens = c0 > 0 && is_dash(&ctx.lower[c0 - 1]);
-        if !opens
-            || ctx.lower[c0] != "according"
-            || ctx.lower.get(c0 + 1).map(String::as_str) != Some("to")
-        {
-            continue;
-        }
+    let n = ctx.lower.len();
+    for c0 in (1..n.saturating_sub(2)).filter(|&i| {
+        ctx.lower[i] == "according" && ctx.lower[i + 1] == "to" && is_dash(&ctx.lower[i - 1])
+    }) {
         let dash = c0 - 1;
-        let (sa, _) = seg.sentences[ctx.sentence_of[dash]].tokens;
+        let (sa, sb) = seg.sentences[ctx.sentence_of[dash]].tokens;
+        // The source runs to the closing dash, a few words on in the same sentence.
+        let Some(close) = (c0 + 3..sb.min(c0 + 12)).find(|&i| is_dash(&ctx.lower[i])) else {
+            continue;
+        };
         let mut first = dash;
         while first > sa {
             let w = ctx.lower[first - 1].as_str();
@@ -530,8 +529,24 @@ fn according_to_between_dashes(ctx: &Context, found: &mut Vec<FoundStatement>) {
             continue;
         }
         let boundary = (first > sa).then(|| first - 1);
+        let cue = (seg.tokens[c0].start, seg.tokens[c0 + 1].end);
+        let content = vec![(seg.tokens[first].start, seg.tokens[dash - 1].end)];
+        // The tagger may have found this attribution (with another content) or only its cue.
+        let st = match found.iter().position(|st| st.cue == Some(cue)) {
+            Some(k) => &mut found[k],
+            None => {
+                found.push(FoundStatement {
+                    kind: StatementKind::Indirect,
+                    content: Vec::new(),
+                    speaker: None,
+                    cue: Some(cue),
+                });
+                let last = found.len() - 1;
+                &mut found[last]
+            }
+        };
         // What the tagger had taken as this content before the phrase may be a statement of
-        // its own, opened by a participle cue (`…, last week claiming a "positive dynamic" …`).
+        // its own, opened by a participle cue (`…, this week claiming "steady progress" …`).
         let before = boundary.map_or(seg.tokens[first].start, |b| seg.tokens[b].start);
         for &(s, _) in &st.content {
             let p0 = ctx.token_at(s);
@@ -539,7 +554,15 @@ fn according_to_between_dashes(ctx: &Context, found: &mut Vec<FoundStatement>) {
                 participles.extend(participle_statement(ctx, p0, before));
             }
         }
-        st.content = vec![(seg.tokens[first].start, seg.tokens[dash - 1].end)];
+        if st.speaker.is_none() {
+            st.speaker = Some(SpeakerRef {
+                start: seg.tokens[c0 + 2].start,
+                end: seg.tokens[close - 1].end,
+                entity: None,
+                kind: MentionKind::Nominal,
+            });
+        }
+        st.content = content;
         st.kind = kind_of(ctx, &st.content);
         carved.push((first, dash, boundary));
     }
@@ -638,7 +661,7 @@ fn documents_belong_to_their_speaker(ctx: &Context, found: &mut [FoundStatement]
     }
 }
 
-/// `Kyiv has long said it cannot accept …`: the tagger sometimes marks the subject of the cue as
+/// `Ankara has long said the route must stay open`: the tagger sometimes marks the subject of the cue as
 /// a content piece. A piece that opens its sentence, is exactly one name (or a pronoun), and
 /// ends where the cue begins, with more content after the cue, is who speaks: it becomes the
 /// speaker, unless the statement already has one in that sentence.
@@ -807,8 +830,8 @@ fn assemble(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatemen
             .min_by_key(|s| dist(anchor, **s))
             .filter(|s| dist(anchor, **s) < if cue.is_some() { 40 } else { 8 })
             .map(|&(a, b)| {
-                // A dash ends a speaker: in `according to Kyiv's reporting -- and slow
-                // battlefield progress` what follows it is the sentence going on.
+                // A dash ends a speaker: in `according to the shippers' association -- and
+                // slow repairs` what follows it is the sentence going on.
                 let b = (a + 1..b)
                     .find(|&i| matches!(ctx.lower[i].as_str(), "--" | "\u{2014}" | "\u{2013}"))
                     .unwrap_or(b);
@@ -893,7 +916,7 @@ fn trim_content(ctx: &Context, (mut s, mut e): (usize, usize)) -> Option<(usize,
     if text[s..e].to_lowercase().starts_with("that ") {
         s += 5;
     }
-    // `to "continue advancing the discussions,"`: likewise a closing quotation mark stays when
+    // `to "keep the talks going,"`: likewise a closing quotation mark stays when
     // taking it away would leave the piece's quotation marks unbalanced.
     let opened_inside = |e: usize| {
         let n = text[s..e].chars().filter(|&c| is_quote(c)).count();
