@@ -112,12 +112,7 @@ impl TransformerTagger {
     }
 
     /// The model's label id (arg-max) for every token of `seg`; tokens outside `units` get 0.
-    ///
-    /// `units` are token ranges in order (sentences): each becomes one window of at most
-    /// `max_pieces` wordpieces (`[CLS]` and `[SEP]` included), a longer one is cut at token
-    /// boundaries, and with `pack` consecutive units share a window while they fit (as the
-    /// statement teacher was trained: contents run across sentences, speakers sit in the one
-    /// before).
+    /// Windows as in [`Self::token_logits`].
     pub fn token_labels(
         &self,
         text: &str,
@@ -126,6 +121,37 @@ impl TransformerTagger {
         max_pieces: usize,
         pack: bool,
     ) -> Result<Vec<usize>, ModelError> {
+        let logits = self.token_logits(text, seg, units, max_pieces, pack)?;
+        Ok(logits
+            .iter()
+            .map(|row| {
+                let mut best = (f32::NEG_INFINITY, 0);
+                for (l, &v) in row.iter().enumerate() {
+                    if v > best.0 {
+                        best = (v, l);
+                    }
+                }
+                best.1
+            })
+            .collect())
+    }
+
+    /// The model's logits (one per label) for every token of `seg`, read at the token's first
+    /// wordpiece; tokens outside `units` get an empty row.
+    ///
+    /// `units` are token ranges in order (sentences): each becomes one window of at most
+    /// `max_pieces` wordpieces (`[CLS]` and `[SEP]` included), a longer one is cut at token
+    /// boundaries, and with `pack` consecutive units share a window while they fit (as the
+    /// statement teacher was trained: contents run across sentences, speakers sit in the one
+    /// before).
+    pub fn token_logits(
+        &self,
+        text: &str,
+        seg: &Segmentation,
+        units: &[(usize, usize)],
+        max_pieces: usize,
+        pack: bool,
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
         struct Window {
             tokens: (usize, usize),
             ids: Vec<i64>,
@@ -195,8 +221,8 @@ impl TransformerTagger {
             })
             .collect();
 
-        // Label ids per token, batch by batch over windows sorted by length.
-        let mut labels = vec![0usize; seg.tokens.len()];
+        // Logits per token, batch by batch over windows sorted by length.
+        let mut labels: Vec<Vec<f32>> = vec![Vec::new(); seg.tokens.len()];
         let mut order: Vec<usize> = (0..windows.len()).collect();
         order.sort_by_key(|&k| windows[k].ids.len());
         for batch in order.chunks(BATCH) {
@@ -230,14 +256,7 @@ impl TransformerTagger {
             for (r, &k) in batch.iter().enumerate() {
                 let w = &windows[k];
                 for (t, &p) in (w.tokens.0..w.tokens.1).zip(&w.first) {
-                    let mut best = (f32::NEG_INFINITY, 0);
-                    for l in 0..num_labels {
-                        let v = logits[[r, p, l]];
-                        if v > best.0 {
-                            best = (v, l);
-                        }
-                    }
-                    labels[t] = best.1;
+                    labels[t] = (0..num_labels).map(|l| logits[[r, p, l]]).collect();
                 }
             }
         }
