@@ -85,7 +85,8 @@ impl TransformerTagger {
     /// Tags every sentence; all classes, MISC included (as the fast tagger does).
     pub fn tag(&self, text: &str, seg: &Segmentation) -> Result<Vec<TaggedMention>, ModelError> {
         let sentences: Vec<(usize, usize)> = seg.sentences.iter().map(|s| s.tokens).collect();
-        let labels = self.token_labels(text, seg, &sentences, MAX_PIECES, false)?;
+        let logits = self.token_logits(text, seg, &sentences, MAX_PIECES, false)?;
+        let labels: Vec<usize> = logits.iter().map(|row| arg_max(row)).collect();
 
         // BIO to spans within each sentence; an I- that does not continue its class opens one.
         let mut out = Vec::new();
@@ -109,31 +110,6 @@ impl TransformerTagger {
             }
         }
         Ok(out)
-    }
-
-    /// The model's label id (arg-max) for every token of `seg`; tokens outside `units` get 0.
-    /// Windows as in [`Self::token_logits`].
-    pub fn token_labels(
-        &self,
-        text: &str,
-        seg: &Segmentation,
-        units: &[(usize, usize)],
-        max_pieces: usize,
-        pack: bool,
-    ) -> Result<Vec<usize>, ModelError> {
-        let logits = self.token_logits(text, seg, units, max_pieces, pack)?;
-        Ok(logits
-            .iter()
-            .map(|row| {
-                let mut best = (f32::NEG_INFINITY, 0);
-                for (l, &v) in row.iter().enumerate() {
-                    if v > best.0 {
-                        best = (v, l);
-                    }
-                }
-                best.1
-            })
-            .collect())
     }
 
     /// The model's logits (one per label) for every token of `seg`, read at the token's first
@@ -375,6 +351,17 @@ fn is_punctuation(c: char) -> bool {
 fn is_cjk(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}'
         | '\u{20000}'..='\u{2a6df}')
+}
+
+/// The index of the highest score (0 for an empty row: a token the model did not see is `O`).
+pub fn arg_max(scores: &[f32]) -> usize {
+    let mut best = (f32::NEG_INFINITY, 0);
+    for (l, &v) in scores.iter().enumerate() {
+        if v > best.0 {
+            best = (v, l);
+        }
+    }
+    best.1
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 
 use super::tagger::{paragraphs, CONTENT};
 use crate::analysis::error::ModelError;
-use crate::analysis::ner::transformer::TransformerTagger;
+use crate::analysis::ner::transformer::{arg_max, TransformerTagger};
 use crate::analysis::segment::Segmentation;
 
 /// The model's labels, in the order of its output (`LABELS` in `statements_teacher.py`):
@@ -106,16 +106,6 @@ fn viterbi(rows: &[Vec<f32>], content_cost: f32) -> Vec<(u8, usize)> {
         best = back[i][best];
     }
     path.into_iter().map(|l| LABELS[l]).collect()
-}
-
-fn arg_max(scores: &[f32]) -> usize {
-    let mut best = (f32::NEG_INFINITY, 0);
-    for (l, &v) in scores.iter().enumerate() {
-        if v > best.0 {
-            best = (v, l);
-        }
-    }
-    best.1
 }
 
 /// BIO to spans; an I- that does not continue its class opens a span.
