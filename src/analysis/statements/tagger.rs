@@ -430,8 +430,8 @@ pub fn finish(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatem
     found
 }
 
-/// `Governor Tomas Reyes is projecting calm, claiming "steady progress" …`: a participle cue at token
-/// `cue` whose content runs to byte `end`; its speaker is the subject that opens the sentence
+/// `Governor Tomas Reyes is projecting calm, claiming "steady progress" …`: a participle cue at
+/// token `cue` whose content runs to byte `end`; its speaker is the subject that opens the sentence
 /// when that is a pronoun or a name with at most a few words of title before it (`Governor
 /// Tomas Reyes`); anything longer needs a parser to delimit, and no speaker beats a wrong one.
 fn participle_statement(ctx: &Context, cue: usize, end: usize) -> Option<FoundStatement> {
@@ -531,8 +531,12 @@ fn according_to_between_dashes(ctx: &Context, found: &mut Vec<FoundStatement>) {
         let boundary = (first > sa).then(|| first - 1);
         let cue = (seg.tokens[c0].start, seg.tokens[c0 + 1].end);
         let content = vec![(seg.tokens[first].start, seg.tokens[dash - 1].end)];
-        // The tagger may have found this attribution (with another content) or only its cue.
-        let st = match found.iter().position(|st| st.cue == Some(cue)) {
+        // The tagger may have found this attribution (with another content, or a cue running
+        // on into the source) or only its cue.
+        let st = match found
+            .iter()
+            .position(|st| st.cue.is_some_and(|(s, _)| s == cue.0))
+        {
             Some(k) => &mut found[k],
             None => {
                 found.push(FoundStatement {
@@ -661,10 +665,10 @@ fn documents_belong_to_their_speaker(ctx: &Context, found: &mut [FoundStatement]
     }
 }
 
-/// `Ankara has long said the route must stay open`: the tagger sometimes marks the subject of the cue as
-/// a content piece. A piece that opens its sentence, is exactly one name (or a pronoun), and
-/// ends where the cue begins, with more content after the cue, is who speaks: it becomes the
-/// speaker, unless the statement already has one in that sentence.
+/// `Ankara has long said the route must stay open`: the tagger sometimes marks the subject of
+/// the cue as a content piece. A piece that opens its sentence, is exactly one name (or a
+/// pronoun), and ends where the cue begins, with more content after the cue, is who speaks: it
+/// becomes the speaker, unless the statement already has one in that sentence.
 fn subjects_are_speakers(ctx: &Context, found: &mut [FoundStatement]) {
     let seg = ctx.seg;
     for st in found.iter_mut() {
