@@ -310,8 +310,7 @@ impl Analyzer {
             (None, Some(m)) => statements::Spans::Perceptron(m),
             (None, None) => statements::Spans::Rules,
         };
-        let found = statements::extract(text, seg, entities, spans, lexicon);
-        Ok(found)
+        Ok(statements::extract(text, seg, entities, spans, lexicon))
     }
 
     /// Annotates one document.

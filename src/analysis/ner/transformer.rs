@@ -198,7 +198,7 @@ impl TransformerTagger {
             .collect();
 
         // Logits per token, batch by batch over windows sorted by length.
-        let mut labels: Vec<Vec<f32>> = vec![Vec::new(); seg.tokens.len()];
+        let mut rows: Vec<Vec<f32>> = vec![Vec::new(); seg.tokens.len()];
         let mut order: Vec<usize> = (0..windows.len()).collect();
         order.sort_by_key(|&k| windows[k].ids.len());
         for batch in order.chunks(BATCH) {
@@ -232,11 +232,11 @@ impl TransformerTagger {
             for (r, &k) in batch.iter().enumerate() {
                 let w = &windows[k];
                 for (t, &p) in (w.tokens.0..w.tokens.1).zip(&w.first) {
-                    labels[t] = (0..num_labels).map(|l| logits[[r, p, l]]).collect();
+                    rows[t] = (0..num_labels).map(|l| logits[[r, p, l]]).collect();
                 }
             }
         }
-        Ok(labels)
+        Ok(rows)
     }
 
     /// BERT's uncased wordpieces of one token.

@@ -836,9 +836,7 @@ fn assemble(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatemen
             .map(|&(a, b)| {
                 // A dash ends a speaker: in `according to the shippers' association -- and
                 // slow repairs` what follows it is the sentence going on.
-                let b = (a + 1..b)
-                    .find(|&i| matches!(ctx.lower[i].as_str(), "--" | "\u{2014}" | "\u{2013}"))
-                    .unwrap_or(b);
+                let b = (a + 1..b).find(|&i| is_dash(&ctx.lower[i])).unwrap_or(b);
                 let s = (a, b);
                 let (start, end) = byte(s);
                 let kind = if s.1 == s.0 + 1 && PRONOUNS.contains(&ctx.lower[s.0].as_str()) {
