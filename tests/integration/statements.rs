@@ -365,3 +365,20 @@ fn an_according_to_between_dashes_vouches_for_the_phrase_before_it() {
     );
     assert_eq!(s.cue.as_ref().unwrap().text, "according to");
 }
+
+#[test]
+fn an_attribution_inside_the_sentence_leaves_the_subject_in_the_content() {
+    let text = "Harbor talks stall\n\nThe port authority, the minister said, is \"ready in \
+                principle\" to reopen the northern quay.\n\nOn Monday, Ines Moreau said, the \
+                cranes would stand idle.\n";
+    for a in [annotate(text), annotate_accurate(text)] {
+        let s = find(&a, "The port authority");
+        assert_eq!(s.speaker.as_ref().unwrap().text, "the minister");
+        assert_eq!(s.cue.as_ref().unwrap().text, "said");
+        assert_eq!(s.content.len(), 2, "{:?}", s.content);
+        assert!(s.content[1].text.starts_with("is \"ready in principle\""));
+        // Negative: an adverbial before the attribution is not what was said.
+        let t = find(&a, "the cranes would stand idle");
+        assert!(t.content.iter().all(|c| !c.text.contains("Monday")));
+    }
+}

@@ -427,7 +427,132 @@ pub fn finish(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatem
     documents_belong_to_their_speaker(ctx, &mut found);
     cue_phrases_run_to_that(ctx, &mut found);
     according_to_between_dashes(ctx, &mut found);
+    subject_before_inserted_attribution(ctx, &mut found);
     found
+}
+
+/// `Russia, the president said, is "ready in principle"`: an attribution set off by commas
+/// inside the sentence splits its content, and the tagger often keeps only what follows it (or
+/// runs the speaker back over the subject: `Russia, the president`). The words from the
+/// sentence's start to the opening comma are the content's first piece, when they are a short
+/// subject that no other statement has taken and not an adverbial or a conjunction (`But, he
+/// said, …`, `On Monday, she said, …`).
+fn subject_before_inserted_attribution(ctx: &Context, found: &mut [FoundStatement]) {
+    const NOT_SUBJECTS: &[&str] = &[
+        "but",
+        "and",
+        "or",
+        "so",
+        "yet",
+        "still",
+        "now",
+        "then",
+        "also",
+        "however",
+        "instead",
+        "meanwhile",
+        "moreover",
+        "indeed",
+        "in",
+        "on",
+        "at",
+        "for",
+        "after",
+        "before",
+        "if",
+        "when",
+        "while",
+        "because",
+        "although",
+        "though",
+        "since",
+        "as",
+        "by",
+        "with",
+        "from",
+        "during",
+        "over",
+        "under",
+        "until",
+        "unless",
+        "once",
+        "last",
+        "this",
+        "next",
+        "yes",
+        "no",
+        "well",
+        "of",
+    ];
+    const MAX_SUBJECT: usize = 8;
+    let seg = ctx.seg;
+    // Every span a statement holds, with the statement it belongs to.
+    let taken: Vec<(usize, (usize, usize))> = found
+        .iter()
+        .enumerate()
+        .flat_map(|(k, st)| {
+            let speaker = st.speaker.map(|sp| (sp.start, sp.end));
+            let spans = st.content.iter().copied().chain(speaker).chain(st.cue);
+            spans.map(move |span| (k, span))
+        })
+        .collect();
+    for (k, st) in found.iter_mut().enumerate() {
+        let (Some((cs, ce)), Some(sp), Some(&(ps, _))) = (st.cue, st.speaker, st.content.first())
+        else {
+            continue;
+        };
+        let (c0, c1) = (ctx.token_at(cs), ctx.token_at(ce - 1) + 1);
+        let (mut s0, s1) = (ctx.token_at(sp.start), ctx.token_at(sp.end - 1) + 1);
+        // Speaker and cue side by side, in either order (`the president said`, `said Ortiz`).
+        if s1 != c0 && c1 != s0 {
+            continue;
+        }
+        // A speaker before its cue that holds a comma ran back over the subject; one that ends
+        // in a comma is an apposition (`Ada Obi, who runs the port, said, …`).
+        if s1 == c0 && ctx.lower[s1 - 1] != "," {
+            if let Some(comma) = (s0 + 1..s1.saturating_sub(1))
+                .rev()
+                .find(|&i| ctx.lower[i] == ",")
+            {
+                s0 = comma + 1;
+            }
+        }
+        let (a, b) = (s0.min(c0), s1.max(c1));
+        let (sa, sb) = seg.sentences[ctx.sentence_of[a]].tokens;
+        if a < sa + 2 || b + 1 >= sb || ctx.lower[a - 1] != "," || ctx.lower[b] != "," {
+            continue;
+        }
+        let p0 = ctx.token_at(ps);
+        let opens_quote = ctx.quotes.iter().any(|q| q.open == seg.tokens[b + 1].start);
+        if p0 != b + 1 && !(p0 == b + 2 && opens_quote) {
+            continue;
+        }
+        let comma = a - 1;
+        let first = ctx.lower[sa].as_str();
+        if comma - sa > MAX_SUBJECT
+            || NOT_SUBJECTS.contains(&first)
+            || first.ends_with("ly")
+            || (sa..comma).any(|i| ctx.cue_word[i] || ctx.lower[i] == ",")
+        {
+            continue;
+        }
+        let Some(piece) = trim_content(ctx, (seg.tokens[sa].start, seg.tokens[comma - 1].end))
+        else {
+            continue;
+        };
+        let own_speaker = (sp.start, sp.end);
+        let overlaps = |&(j, (s, e)): &(usize, (usize, usize))| {
+            s < piece.1 && piece.0 < e && !(j == k && (s, e) == own_speaker)
+        };
+        if taken.iter().any(overlaps) {
+            continue;
+        }
+        if let Some(sp) = st.speaker.as_mut() {
+            sp.start = seg.tokens[s0].start;
+        }
+        st.content.insert(0, piece);
+        st.kind = kind_of(ctx, &st.content);
+    }
 }
 
 /// `Governor Tomas Reyes is projecting calm, claiming "steady progress" …`: a participle cue at
