@@ -86,27 +86,15 @@ impl TransformerTagger {
     pub fn tag(&self, text: &str, seg: &Segmentation) -> Result<Vec<TaggedMention>, ModelError> {
         let sentences: Vec<(usize, usize)> = seg.sentences.iter().map(|s| s.tokens).collect();
         let logits = self.token_logits(text, seg, &sentences, MAX_PIECES, false)?;
-        let labels: Vec<usize> = logits.iter().map(|row| arg_max(row)).collect();
-
-        // BIO to spans within each sentence; an I- that does not continue its class opens one.
         let mut out = Vec::new();
         for s in &seg.sentences {
             let (a, b) = s.tokens;
-            let mut open: Option<(usize, usize)> = None; // (first token, class)
-            for i in a..=b {
-                let (bio, class) = labels[a..b]
-                    .get(i - a)
-                    .and_then(|&l| LABELS.get(l).copied())
-                    .unwrap_or((0, 0));
-                let continues = bio == 2 && open.is_some_and(|(_, c)| c == class);
-                if !continues {
-                    if let Some((f, c)) = open.take() {
-                        out.extend(super::tidy_span(text, seg, (f, i), c));
-                    }
-                    if bio != 0 {
-                        open = Some((i, class));
-                    }
-                }
+            let tags: Vec<(u8, usize)> = logits[a..b]
+                .iter()
+                .map(|row| LABELS.get(arg_max(row)).copied().unwrap_or((0, 0)))
+                .collect();
+            for (f, e, class) in bio_spans(&tags) {
+                out.extend(super::tidy_span(text, seg, (a + f, a + e), class));
             }
         }
         Ok(out)
@@ -362,6 +350,26 @@ pub fn arg_max(scores: &[f32]) -> usize {
         }
     }
     best.1
+}
+
+/// BIO tags `(bio, class)` (0 O, 1 B, 2 I) to spans `(first, last exclusive, class)`; an `I-`
+/// that does not continue its class opens a span, as a `B-` would.
+pub fn bio_spans(tags: &[(u8, usize)]) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, usize)> = None; // (first token, class)
+    for i in 0..=tags.len() {
+        let (bio, class) = tags.get(i).copied().unwrap_or((0, 0));
+        let continues = bio == 2 && open.is_some_and(|(_, c)| c == class);
+        if !continues {
+            if let Some((f, c)) = open.take() {
+                out.push((f, i, c));
+            }
+            if bio != 0 {
+                open = Some((i, class));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Attribution: cues, speakers and contents, found over the tokens of each sentence.
 
-use super::quotes::{self, Quote};
+use super::quotes;
 use crate::analysis::annotation::{EntityType, MentionKind, StatementKind};
 use crate::analysis::entities::EntityGroup;
 use crate::analysis::segment::Segmentation;
@@ -563,24 +563,6 @@ fn cue_extent(doc: &Doc, i: usize, end: usize) -> usize {
     i + 1
 }
 
-fn statement_kind(doc: &Doc, content: &[(usize, usize)], quotes: &[Quote]) -> StatementKind {
-    let inside = |s: usize, e: usize| quotes.iter().any(|q| q.start <= s && e <= q.end);
-    let has_quote = |s: usize, e: usize| quotes.iter().any(|q| s <= q.open && q.close <= e + 3);
-    if content.iter().all(|&(s, e)| inside(s, e)) {
-        StatementKind::Direct
-    } else if content.iter().any(|&(s, e)| has_quote(s, e))
-        || content
-            .iter()
-            .any(|&(s, e)| doc.text[s..e].contains(['"', '\u{201C}', '\u{201D}']))
-    {
-        StatementKind::Mixed
-    } else {
-        StatementKind::Indirect
-    }
-}
-
-/// Trims a token range to a content byte span: no leading `that` / `:` / `,`, no trailing
-/// sentence punctuation.
 fn content_span(doc: &Doc, mut a: usize, mut b: usize) -> Option<(usize, usize)> {
     while a < b && (matches!(doc.lower[a].as_str(), "that" | ":" | "," | "--" | "-")) {
         a += 1;
@@ -634,7 +616,7 @@ pub fn extract(text: &str, seg: &Segmentation, entities: &[EntityGroup]) -> Vec<
                     used_quote[qi] = true;
                 }
             }
-            let kind = statement_kind(&doc, &content, &quotes);
+            let kind = quotes::kind_of(text, &quotes, &content);
             let cue_span = (seg.tokens[cue.0].start, seg.tokens[cue.1 - 1].end);
             out.push((
                 FoundStatement {

@@ -1,5 +1,7 @@
 //! Quotation-mark structure: the quoted pieces of a text, in byte offsets of their content
-//! (inside the marks).
+//! (inside the marks), and what the statement rules ask of quotation marks.
+
+use crate::analysis::annotation::StatementKind;
 
 /// A quoted piece: `start..end` is the content inside the marks; `open..close` includes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +22,30 @@ enum Mark {
     Close(char),
     /// Opens or closes by position (`"`).
     Either,
+}
+
+/// The double quotation marks: straight, curly and guillemets.
+pub const DOUBLE_MARKS: [char; 5] = ['"', '\u{201C}', '\u{201D}', '\u{AB}', '\u{BB}'];
+
+pub fn is_double_mark(c: char) -> bool {
+    DOUBLE_MARKS.contains(&c)
+}
+
+/// A statement's kind from its content pieces (byte offsets): direct when every piece lies
+/// inside quotation marks (a closing comma or period may follow), mixed when a piece holds a
+/// quoted part or a quotation mark, indirect otherwise.
+pub fn kind_of(text: &str, quotes: &[Quote], content: &[(usize, usize)]) -> StatementKind {
+    let inside = |s: usize, e: usize| quotes.iter().any(|q| q.start <= s && e <= q.end + 1);
+    let has_quote = |s: usize, e: usize| {
+        quotes.iter().any(|q| q.start < e && s < q.end) || text[s..e].contains(DOUBLE_MARKS)
+    };
+    if content.iter().all(|&(s, e)| inside(s, e)) {
+        StatementKind::Direct
+    } else if content.iter().any(|&(s, e)| has_quote(s, e)) {
+        StatementKind::Mixed
+    } else {
+        StatementKind::Indirect
+    }
 }
 
 fn is_word(c: Option<char>) -> bool {

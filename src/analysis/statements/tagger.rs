@@ -551,7 +551,7 @@ fn subject_before_inserted_attribution(ctx: &Context, found: &mut [FoundStatemen
             sp.start = seg.tokens[s0].start;
         }
         st.content.insert(0, piece);
-        st.kind = kind_of(ctx, &st.content);
+        st.kind = quotes::kind_of(ctx.text, &ctx.quotes, &st.content);
     }
 }
 
@@ -581,7 +581,7 @@ fn participle_statement(ctx: &Context, cue: usize, end: usize) -> Option<FoundSt
     });
     let content = vec![content];
     Some(FoundStatement {
-        kind: kind_of(ctx, &content),
+        kind: quotes::kind_of(ctx.text, &ctx.quotes, &content),
         content,
         speaker: speaker.map(|(a, b, kind)| SpeakerRef {
             start: seg.tokens[a].start,
@@ -644,7 +644,8 @@ fn according_to_between_dashes(ctx: &Context, found: &mut Vec<FoundStatement>) {
             let w = ctx.lower[first - 1].as_str();
             if OPENERS.contains(&w)
                 || matches!(w, "," | ";" | ":")
-                || w.contains(['"', '\u{201C}', '\u{201D}', '\u{AB}', '\u{BB}', '`'])
+                || w.contains(quotes::DOUBLE_MARKS)
+                || w.contains('`')
             {
                 break;
             }
@@ -692,7 +693,7 @@ fn according_to_between_dashes(ctx: &Context, found: &mut Vec<FoundStatement>) {
             });
         }
         st.content = content;
-        st.kind = kind_of(ctx, &st.content);
+        st.kind = quotes::kind_of(ctx.text, &ctx.quotes, &st.content);
         carved.push((first, dash, boundary));
     }
     for &(first, dash, boundary) in &carved {
@@ -716,7 +717,7 @@ fn according_to_between_dashes(ctx: &Context, found: &mut Vec<FoundStatement>) {
             }
             if pieces != st.content {
                 st.content = pieces;
-                st.kind = kind_of(ctx, &st.content);
+                st.kind = quotes::kind_of(ctx.text, &ctx.quotes, &st.content);
             }
         }
     }
@@ -892,7 +893,7 @@ fn prefer_trailing_attribution(ctx: &Context, found: &mut [FoundStatement]) {
         });
         st.cue = Some((seg.tokens[verb].start, seg.tokens[verb].end));
         st.content = vec![content];
-        st.kind = kind_of(ctx, &st.content);
+        st.kind = quotes::kind_of(ctx.text, &ctx.quotes, &st.content);
     }
 }
 
@@ -983,7 +984,7 @@ fn assemble(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatemen
         if content.is_empty() {
             continue;
         }
-        let kind = kind_of(ctx, &content);
+        let kind = quotes::kind_of(ctx.text, &ctx.quotes, &content);
         out.push(FoundStatement {
             kind,
             content,
@@ -1001,20 +1002,8 @@ fn trim_content(ctx: &Context, (mut s, mut e): (usize, usize)) -> Option<(usize,
     let text = ctx.text;
     let is_edge = |c: char| {
         c.is_whitespace()
-            || matches!(
-                c,
-                '"' | '\u{201C}'
-                    | '\u{201D}'
-                    | '\u{AB}'
-                    | '\u{BB}'
-                    | '`'
-                    | ','
-                    | ';'
-                    | ':'
-                    | '-'
-                    | '\u{2014}'
-                    | '\u{2013}'
-            )
+            || quotes::is_double_mark(c)
+            || matches!(c, '`' | ',' | ';' | ':' | '-' | '\u{2014}' | '\u{2013}')
     };
     let quoted_direct = {
         // A piece that opens with a quotation mark and closes one keeps its inner punctuation.
@@ -1023,7 +1012,7 @@ fn trim_content(ctx: &Context, (mut s, mut e): (usize, usize)) -> Option<(usize,
     };
     // `"steady progress" at every berth`: a leading quotation mark closed inside the piece is
     // part of the content (stripping it would leave the closing one unbalanced).
-    let is_quote = |c: char| matches!(c, '"' | '\u{201C}' | '\u{201D}' | '\u{AB}' | '\u{BB}');
+    let is_quote = quotes::is_double_mark;
     let closed_inside = |s: usize| {
         let t = text[s..e].trim_end_matches(|c: char| c.is_whitespace() || ".,;:".contains(c));
         let mut inner = t.chars().skip(1);
@@ -1061,21 +1050,6 @@ fn trim_content(ctx: &Context, (mut s, mut e): (usize, usize)) -> Option<(usize,
         }
     }
     (text[s..e].chars().filter(|c| c.is_alphanumeric()).count() >= 2).then_some((s, e))
-}
-
-fn kind_of(ctx: &Context, content: &[(usize, usize)]) -> StatementKind {
-    let inside = |s: usize, e: usize| ctx.quotes.iter().any(|q| q.start <= s && e <= q.end + 1);
-    let has_quote = |s: usize, e: usize| {
-        ctx.quotes.iter().any(|q| q.start < e && s < q.end)
-            || ctx.text[s..e].contains(['"', '\u{201C}', '\u{201D}'])
-    };
-    if content.iter().all(|&(s, e)| inside(s, e)) {
-        StatementKind::Direct
-    } else if content.iter().any(|&(s, e)| has_quote(s, e)) {
-        StatementKind::Mixed
-    } else {
-        StatementKind::Indirect
-    }
 }
 
 /// Gold spans of a training document (byte offsets) → BILOU examples per paragraph.

@@ -9,7 +9,7 @@
 
 use super::tagger::{paragraphs, CONTENT};
 use crate::analysis::error::ModelError;
-use crate::analysis::ner::transformer::{arg_max, TransformerTagger};
+use crate::analysis::ner::transformer::{arg_max, bio_spans, TransformerTagger};
 use crate::analysis::segment::Segmentation;
 
 /// The model's labels, in the order of its output (`LABELS` in `statements_teacher.py`):
@@ -37,7 +37,8 @@ pub fn spans(
     let mut out = Vec::new();
     for p in paragraphs(seg) {
         let tags = viterbi(&logits[p.first..p.last], CONTENT_SPAN_COST);
-        decode(&tags, p.first, &mut out);
+        let spans = bio_spans(&tags).into_iter();
+        out.extend(spans.map(|(f, e, class)| (p.first + f, p.first + e, class)));
     }
     Ok(out)
 }
@@ -108,23 +109,6 @@ fn viterbi(rows: &[Vec<f32>], content_cost: f32) -> Vec<(u8, usize)> {
     path.into_iter().map(|l| LABELS[l]).collect()
 }
 
-/// BIO to spans; an I- that does not continue its class opens a span.
-fn decode(tags: &[(u8, usize)], offset: usize, out: &mut Vec<(usize, usize, usize)>) {
-    let mut open: Option<(usize, usize)> = None; // (first token, class)
-    for i in 0..=tags.len() {
-        let (bio, class) = tags.get(i).copied().unwrap_or((0, 0));
-        let continues = bio == 2 && open.is_some_and(|(_, c)| c == class);
-        if !continues {
-            if let Some((f, c)) = open.take() {
-                out.push((offset + f, offset + i, c));
-            }
-            if bio != 0 {
-                open = Some((i, class));
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,9 +140,7 @@ mod tests {
         ];
         let tags = viterbi(&rows, CONTENT_SPAN_COST);
         assert_eq!(tags, vec![B_CON, I_CON, I_CON, I_CON, B_CUE]);
-        let mut spans = Vec::new();
-        decode(&tags, 10, &mut spans);
-        assert_eq!(spans, vec![(10, 14, CONTENT), (14, 15, 1)]);
+        assert_eq!(bio_spans(&tags), vec![(0, 4, CONTENT), (4, 5, 1)]);
         // Negative: a confident O between two contents separates them.
         let rows = vec![
             row(B_CON, O, 5.0),
