@@ -191,6 +191,19 @@ fn a_medium_phrase_belongs_to_the_cue_and_a_document_to_its_speaker() {
     );
     assert_eq!(d.cue.as_ref().unwrap().text, "said");
     assert_eq!(speaker_entity_name(&a, d), Some("Foreign Ministry"));
+    // A document described by a word or two (`public statements`) belongs to its speaker too.
+    let c = annotate(
+        "Port talks stall\n\nThe strike entered its third week on Friday. The Harbor \
+         Authority's public statements indicate it is keeping its maximalist demands, which \
+         include control of the port.\n",
+    );
+    let s = find(&c, "it is keeping its maximalist demands");
+    assert_eq!(
+        s.speaker.as_ref().unwrap().text,
+        "The Harbor Authority's public statements"
+    );
+    assert_eq!(s.cue.as_ref().unwrap().text, "indicate");
+    assert_eq!(speaker_entity_name(&c, s), Some("Harbor Authority"));
     // Negative: a place after the cue is not part of it.
     let b = annotate("Papadakis said in Athens that the talks had been frank.");
     let s = find(&b, "the talks had been frank");

@@ -771,11 +771,22 @@ fn cue_phrases_run_to_that(ctx: &Context, found: &mut [FoundStatement]) {
     }
 }
 
-/// `the State Department statement said`: the tagger sometimes starts the cue with the
-/// document noun. The document is the speaker as written (`the State Department statement`),
-/// the verb the cue, so that the statement links to who issued the document.
+/// `the State Department statement said`, `the Kremlin's public statements suggest`: the
+/// tagger sometimes starts the cue with the document noun (and a word or two describing it).
+/// The document is the speaker as written (`the State Department statement`), the verb the
+/// cue, so that the statement links to who issued the document.
 fn documents_belong_to_their_speaker(ctx: &Context, found: &mut [FoundStatement]) {
-    const DOCUMENTS: &[&str] = &["statement", "readout", "release", "communique", "report"];
+    const DOCUMENTS: &[&str] = &[
+        "statement",
+        "statements",
+        "readout",
+        "release",
+        "communique",
+        "report",
+        "reports",
+    ];
+    /// Words that may describe the document before its noun (`public statements`).
+    const MAX_BEFORE_NOUN: usize = 2;
     let seg = ctx.seg;
     for st in found.iter_mut() {
         let (Some((cs, ce)), Some(sp)) = (st.cue, st.speaker.as_mut()) else {
@@ -783,10 +794,16 @@ fn documents_belong_to_their_speaker(ctx: &Context, found: &mut [FoundStatement]
         };
         let (c0, c1) = (ctx.token_at(cs), ctx.token_at(ce - 1) + 1);
         let adjacent = c0 > 0 && seg.tokens[c0 - 1].end == sp.end;
-        if adjacent && c1 > c0 + 1 && DOCUMENTS.contains(&ctx.lower[c0].as_str()) {
-            sp.end = seg.tokens[c0].end;
+        let is_word = |i: usize| ctx.lower[i].chars().all(char::is_alphabetic);
+        let noun = (c0..c1.saturating_sub(1).min(c0 + MAX_BEFORE_NOUN + 1))
+            .take_while(|&i| {
+                is_word(i) && !ctx.cue_word[i] || DOCUMENTS.contains(&ctx.lower[i].as_str())
+            })
+            .find(|&i| DOCUMENTS.contains(&ctx.lower[i].as_str()));
+        if let (true, Some(noun)) = (adjacent, noun) {
+            sp.end = seg.tokens[noun].end;
             sp.kind = MentionKind::Nominal;
-            st.cue = Some((seg.tokens[c0 + 1].start, ce));
+            st.cue = Some((seg.tokens[noun + 1].start, ce));
         }
     }
 }
