@@ -142,6 +142,14 @@ fn places_and_coordinations_in_speaker_phrases_are_not_the_speaker() {
         None,
         "two speakers are not one entity"
     );
+    // A name with its own circle is spoken for by the name; with someone else, it is not.
+    let c = annotate("Governor Tomas Reyes and his aides have warned that the quay could flood.");
+    let s = find(&c, "the quay could flood");
+    assert_eq!(speaker_entity_name(&c, s), Some("Tomas Reyes"));
+    let d = annotate("Governor Tomas Reyes and his rival have warned that the quay could flood.");
+    let s = find(&d, "the quay could flood");
+    assert!(s.speaker.is_some());
+    assert_eq!(speaker_entity_name(&d, s), None);
 }
 
 #[test]

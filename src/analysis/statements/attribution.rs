@@ -41,6 +41,26 @@ const REPORT_NOUNS: &[&str] = &[
     "claims",
 ];
 
+/// Who act for a person or body (`Zelenskyy and his government`), so that a speaker coordinated
+/// with its own circle is still that person or body.
+const ENTOURAGE: &[&str] = &[
+    "government",
+    "administration",
+    "team",
+    "aides",
+    "allies",
+    "advisers",
+    "advisors",
+    "cabinet",
+    "party",
+    "campaign",
+    "staff",
+    "family",
+    "supporters",
+    "lawyers",
+    "officials",
+];
+
 /// Whether a lower-cased word is one of [`CUE_VERBS`]: a set lookup, since every token of every
 /// document asks (a scan of the list showed in profiles).
 pub(super) fn is_cue_verb(word: &str) -> bool {
@@ -861,7 +881,18 @@ pub(super) fn link(
                 Some("the" | "a" | "an" | "its" | "his" | "her" | "their")
             )
         });
-        let named = if describes_head {
+        // `Zelenskyy and his government`: a name with its own circle is spoken for by the name;
+        // `own_circle` is where the `and` stands.
+        let own_circle = (first + 1..last.saturating_sub(2)).find(|&i| {
+            doc.lower[i] == "and"
+                && matches!(doc.lower[i + 1].as_str(), "his" | "her" | "its" | "their")
+                && last - i <= 4
+                && ENTOURAGE.contains(&doc.lower[last - 1].as_str())
+                && doc.mention_at(i - 1).is_some_and(|(_, _, end)| end == i)
+        });
+        let named = if let Some(and) = own_circle {
+            doc.mention_at(and - 1)
+        } else if describes_head {
             doc.mention_at(head).or_else(|| doc.mention_at(last - 1))
         } else {
             doc.mention_at(last - 1).or_else(|| doc.mention_at(head))
@@ -881,7 +912,7 @@ pub(super) fn link(
             } else {
                 last
             };
-            let coordinated = (first..scope)
+            let coordinated = (first..scope.min(own_circle.unwrap_or(scope)))
                 .any(|i| (i < mf || i >= ml) && matches!(doc.lower[i].as_str(), "and" | "&"));
             if locative || coordinated {
                 continue;
