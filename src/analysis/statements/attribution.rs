@@ -583,6 +583,8 @@ fn cue_extent(doc: &Doc, i: usize, end: usize) -> usize {
     i + 1
 }
 
+/// Trims a token range to a content byte span: no leading `that` / `:` / `,`, no trailing
+/// sentence punctuation.
 fn content_span(doc: &Doc, mut a: usize, mut b: usize) -> Option<(usize, usize)> {
     while a < b && (matches!(doc.lower[a].as_str(), "that" | ":" | "," | "--" | "-")) {
         a += 1;

@@ -232,6 +232,11 @@ impl<'a> Context<'a> {
         self.seg.tokens.partition_point(|t| t.end <= byte)
     }
 
+    /// Whether token `i` is all letters (no digits, punctuation or quotation marks).
+    fn is_letters(&self, i: usize) -> bool {
+        self.lower[i].chars().all(char::is_alphabetic)
+    }
+
     fn word(&self, i: usize) -> &'a str {
         let t = self.seg.tokens[i];
         &self.text[t.start..t.end]
@@ -563,9 +568,8 @@ fn participle_statement(ctx: &Context, cue: usize, end: usize) -> Option<FoundSt
     let seg = ctx.seg;
     let content = trim_content(ctx, (seg.tokens[cue].end, end))?;
     let (sa, _) = seg.sentences[ctx.sentence_of[cue]].tokens;
-    let is_word = |i: usize| ctx.lower[i].chars().all(char::is_alphabetic);
     let name = (sa..cue.min(sa + 4))
-        .take_while(|&i| is_word(i))
+        .take_while(|&i| ctx.is_letters(i))
         .find(|&i| ctx.ner[i].1 && ctx.ner[i].0 != 0)
         .map(|m| {
             let ty = ctx.ner[m].0;
@@ -794,10 +798,9 @@ fn documents_belong_to_their_speaker(ctx: &Context, found: &mut [FoundStatement]
         };
         let (c0, c1) = (ctx.token_at(cs), ctx.token_at(ce - 1) + 1);
         let adjacent = c0 > 0 && seg.tokens[c0 - 1].end == sp.end;
-        let is_word = |i: usize| ctx.lower[i].chars().all(char::is_alphabetic);
         let noun = (c0..c1.saturating_sub(1).min(c0 + MAX_BEFORE_NOUN + 1))
             .take_while(|&i| {
-                is_word(i) && !ctx.cue_word[i] || DOCUMENTS.contains(&ctx.lower[i].as_str())
+                ctx.is_letters(i) && !ctx.cue_word[i] || DOCUMENTS.contains(&ctx.lower[i].as_str())
             })
             .find(|&i| DOCUMENTS.contains(&ctx.lower[i].as_str()));
         if let (true, Some(noun)) = (adjacent, noun) {
