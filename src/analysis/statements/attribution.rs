@@ -41,7 +41,7 @@ const REPORT_NOUNS: &[&str] = &[
     "claims",
 ];
 
-/// Who act for a person or body (`Zelenskyy and his government`), so that a speaker coordinated
+/// Who act for a person or body (`Governor Reyes and his aides`), so that a speaker coordinated
 /// with its own circle is still that person or body.
 const ENTOURAGE: &[&str] = &[
     "government",
@@ -858,7 +858,7 @@ pub(super) fn link(
         // an apposition's comma; `Ukraine's air force` is not Ukraine.
         let comma = (first + 1..last).find(|&i| doc.tok(i) == ",");
         let head = comma.unwrap_or(last) - 1;
-        // `Kyiv's reporting`, `the Kremlin's public statements`, `the State Department
+        // `Kyiv's reporting`, `the ministry's public statements`, `the State Department
         // statement`: a report is its author's voice, so the speaker is the possessor or the
         // name right before the noun.
         let author = (REPORT_NOUNS.contains(&doc.lower[head].as_str()) && head > first)
@@ -883,7 +883,7 @@ pub(super) fn link(
                 Some("the" | "a" | "an" | "its" | "his" | "her" | "their")
             )
         });
-        // `Zelenskyy and his government`: a name with its own circle is spoken for by the name;
+        // `Governor Reyes and his aides`: a name with its own circle is spoken for by the name;
         // `own_circle` is where the `and` stands.
         let own_circle = (first + 1..last.saturating_sub(2)).find(|&i| {
             doc.lower[i] == "and"

@@ -436,9 +436,9 @@ pub fn finish(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatem
     found
 }
 
-/// `Russia, the president said, is "ready in principle"`: an attribution set off by commas
+/// `The port, the minister said, is "open to a deal"`: an attribution set off by commas
 /// inside the sentence splits its content, and the tagger often keeps only what follows it (or
-/// runs the speaker back over the subject: `Russia, the president`). The words from the
+/// runs the speaker back over the subject: `The port, the minister`). The words from the
 /// sentence's start to the opening comma are the content's first piece, when they are a short
 /// subject that no other statement has taken and not an adverbial or a conjunction (`But, he
 /// said, …`, `On Monday, she said, …`).
@@ -775,7 +775,7 @@ fn cue_phrases_run_to_that(ctx: &Context, found: &mut [FoundStatement]) {
     }
 }
 
-/// `the State Department statement said`, `the Kremlin's public statements suggest`: the
+/// `the State Department statement said`, `the Harbor Authority's public statements indicate`: the
 /// tagger sometimes starts the cue with the document noun (and a word or two describing it).
 /// The document is the speaker as written (`the State Department statement`), the verb the
 /// cue, so that the statement links to who issued the document.
