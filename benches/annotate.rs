@@ -30,11 +30,7 @@ fn texts() -> Vec<String> {
 }
 
 fn bench(c: &mut Criterion) {
-    let analyzer = Analyzer::embedded()
-        .expect("embedded model")
-        .with_accurate_source(gloss::model_files::accurate_source(
-            gloss::model_files::checkout_accurate_model(),
-        ));
+    let analyzer = Analyzer::embedded().expect("embedded model");
     let texts = texts();
     let tokens: usize = texts.iter().map(|t| segment::tokenize(t).len()).sum();
     let mut g = c.benchmark_group("news");

@@ -1,16 +1,9 @@
 //! Model files the shells read from disk (the analysis core does no I/O).
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::AccurateFiles;
-
-/// The accurate model's file in a checkout of the repository.
-pub const ACCURATE_MODEL_FILE: &str = "models/accurate/ner-minilm.onnx";
-
-/// The accurate model in this crate's own checkout, for tests and benchmarks.
-pub fn checkout_accurate_model() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(ACCURATE_MODEL_FILE)
-}
 
 /// The statement transformer's file name, beside the entity model.
 pub const ACCURATE_STATEMENTS_FILE: &str = "statements-minilm.onnx";
@@ -36,9 +29,9 @@ pub fn read_accurate_model(onnx: &Path) -> Result<AccurateFiles, String> {
         }
     };
     Ok(AccurateFiles {
-        entities,
-        statements,
-        vocab,
+        entities: Cow::Owned(entities),
+        statements: statements.map(Cow::Owned),
+        vocab: Cow::Owned(vocab),
     })
 }
 

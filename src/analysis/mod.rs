@@ -19,6 +19,8 @@ pub mod render;
 pub mod segment;
 pub mod statements;
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -34,7 +36,14 @@ use ner::Tagger;
 pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/ner.bin");
 /// The statement model compiled into the binary.
 pub static EMBEDDED_STATEMENT_MODEL: &[u8] = include_bytes!("../../models/statements.bin");
-pub const ACCURATE_VOCAB_FILE: &str = "models/accurate/vocab.txt";
+/// The accurate mode's transformers and their vocabulary, compiled into the binary too (int8
+/// weights, 23 MB each; see `models/accurate/README.md`). They are parsed only when an accurate
+/// request first comes.
+pub static EMBEDDED_ACCURATE_ENTITIES: &[u8] =
+    include_bytes!("../../models/accurate/ner-minilm.onnx");
+pub static EMBEDDED_ACCURATE_STATEMENTS: &[u8] =
+    include_bytes!("../../models/accurate/statements-minilm.onnx");
+pub static EMBEDDED_ACCURATE_VOCAB: &str = include_str!("../../models/accurate/vocab.txt");
 /// The accurate model's name and version, reported in annotations made with it.
 pub const ACCURATE_MODEL_NAME: &str = "gloss-ner-minilm";
 pub const ACCURATE_MODEL_VERSION: &str = "1";
@@ -113,23 +122,34 @@ pub struct Analyzer {
     /// need not spend.
     accurate: std::sync::OnceLock<Result<AccurateModels, String>>,
     /// Where the accurate models' ONNX bytes and vocabulary come from, called once at first
-    /// use (the shells pass a file reader: the core does no I/O); `None` when this
-    /// installation has no accurate model.
+    /// use: the embedded ones unless a shell passes a file reader (`--accurate-model`; the core
+    /// does no I/O); `None` when accurate mode is switched off.
     accurate_source: Option<Box<AccurateSource>>,
 }
 
 /// Gives the accurate mode's model files, or why it cannot.
 pub type AccurateSource = dyn Fn() -> Result<AccurateFiles, String> + Send + Sync;
 
-/// The accurate mode's files, read by a shell (the core does no I/O).
+/// The accurate mode's files: embedded, or read by a shell (the core does no I/O).
 pub struct AccurateFiles {
     /// The entity transformer (ONNX).
-    pub entities: Vec<u8>,
+    pub entities: Cow<'static, [u8]>,
     /// The statement transformer (ONNX); without it, accurate requests take their statements
     /// from the perceptron.
-    pub statements: Option<Vec<u8>>,
+    pub statements: Option<Cow<'static, [u8]>>,
     /// The wordpiece vocabulary both share, one piece per line.
-    pub vocab: String,
+    pub vocab: Cow<'static, str>,
+}
+
+impl AccurateFiles {
+    /// The files compiled into the binary.
+    pub fn embedded() -> Self {
+        Self {
+            entities: Cow::Borrowed(EMBEDDED_ACCURATE_ENTITIES),
+            statements: Some(Cow::Borrowed(EMBEDDED_ACCURATE_STATEMENTS)),
+            vocab: Cow::Borrowed(EMBEDDED_ACCURATE_VOCAB),
+        }
+    }
 }
 
 /// The accurate mode's transformers, built from [`AccurateFiles`].
@@ -167,15 +187,24 @@ impl Analyzer {
             places: geo::Places::embedded(),
             default_tagger: TaggerChoice::Fast,
             accurate: std::sync::OnceLock::new(),
-            accurate_source: None,
+            accurate_source: Some(Box::new(|| Ok(AccurateFiles::embedded()))),
         }
     }
 
-    /// Gives the analyzer where to get the accurate model from; `source` is called once, when
-    /// an accurate request first comes, so that commands and servers that never use it do not
-    /// read its 23 MB.
+    /// Gives the analyzer another accurate model (`--accurate-model`) in place of the embedded
+    /// one; `source` is called once, when an accurate request first comes, so that commands and
+    /// servers that never use it do not read its 46 MB.
     pub fn with_accurate_source(mut self, source: Box<AccurateSource>) -> Self {
         self.accurate_source = Some(source);
+        self.accurate = std::sync::OnceLock::new();
+        self
+    }
+
+    /// Switches accurate mode off: accurate requests then fail with
+    /// [`AnalysisError::ModelUnavailable`] (`--no-accurate`, for servers that must not spend
+    /// a transformer's memory and time).
+    pub fn without_accurate(mut self) -> Self {
+        self.accurate_source = None;
         self.accurate = std::sync::OnceLock::new();
         self
     }
@@ -200,8 +229,8 @@ impl Analyzer {
     pub fn accurate_models(&self) -> Result<&AccurateModels, AnalysisError> {
         self.accurate
             .get_or_init(|| match &self.accurate_source {
-                None => Err("this installation has no accurate model (see the README: \
-                             --accurate-model or GLOSS_ACCURATE_MODEL)"
+                None => Err("accurate mode is switched off on this installation \
+                             (--no-accurate or GLOSS_NO_ACCURATE)"
                     .to_string()),
                 Some(source) => {
                     let files = source()?;

@@ -32,11 +32,15 @@ pub struct ModelArgs {
     /// of a linear model file to load instead of the embedded one.
     #[arg(long, env = "GLOSS_MODEL", value_name = "fast|accurate|PATH")]
     pub model: Option<String>,
-    /// The accurate mode's ONNX model; its `vocab.txt` sits beside it. When unset, the
-    /// repository's `models/accurate/ner-minilm.onnx` is used if present (run from the
-    /// checkout); without one, accurate requests are answered 501.
+    /// Another accurate-mode entity model (ONNX) in place of the embedded one; its
+    /// `vocab.txt` and, if there is one, its statement model `statements-minilm.onnx` sit
+    /// beside it.
     #[arg(long, env = "GLOSS_ACCURATE_MODEL", value_name = "PATH")]
     pub accurate_model: Option<PathBuf>,
+    /// Switch accurate mode off: accurate requests are answered 501 (for servers that must
+    /// not spend the transformers' memory).
+    #[arg(long, env = "GLOSS_NO_ACCURATE", conflicts_with = "accurate_model")]
+    pub no_accurate: bool,
 }
 
 impl ModelArgs {
@@ -49,8 +53,21 @@ impl ModelArgs {
                 Analyzer::from_model_bytes(&bytes).map_err(|e| anyhow::anyhow!("{p}: {e}"))?
             }
         };
-        let analyzer = match self.accurate_path()? {
-            Some(onnx) => analyzer.with_accurate_source(crate::model_files::accurate_source(onnx)),
+        let analyzer = match &self.accurate_model {
+            _ if self.no_accurate => {
+                if self.model.as_deref() == Some("accurate") {
+                    anyhow::bail!(
+                        "--model accurate needs accurate mode, which --no-accurate switches off"
+                    );
+                }
+                analyzer.without_accurate()
+            }
+            Some(p) if !p.is_file() => {
+                anyhow::bail!("cannot read accurate model {}: no such file", p.display())
+            }
+            Some(onnx) => {
+                analyzer.with_accurate_source(crate::model_files::accurate_source(onnx.clone()))
+            }
             None => analyzer,
         };
         Ok(if self.model.as_deref() == Some("accurate") {
@@ -61,21 +78,6 @@ impl ModelArgs {
         } else {
             analyzer
         })
-    }
-
-    /// The accurate model's file: `--accurate-model` (which must exist), else the checkout's
-    /// `models/accurate/` if there is one. It is read when first used.
-    fn accurate_path(&self) -> anyhow::Result<Option<PathBuf>> {
-        match &self.accurate_model {
-            Some(p) if !p.is_file() => {
-                anyhow::bail!("cannot read accurate model {}: no such file", p.display())
-            }
-            Some(p) => Ok(Some(p.clone())),
-            None => {
-                let p = PathBuf::from(crate::model_files::ACCURATE_MODEL_FILE);
-                Ok(p.is_file().then_some(p))
-            }
-        }
     }
 }
 

@@ -389,8 +389,12 @@ async fn accurate_requests_weigh_more_and_shed_first() {
 }
 
 #[tokio::test]
-async fn a_server_without_the_accurate_model_answers_501() {
-    let bare = std::sync::Arc::new(gloss::analysis::Analyzer::embedded().expect("loads"));
+async fn a_server_with_accurate_mode_switched_off_answers_501() {
+    let bare = std::sync::Arc::new(
+        gloss::analysis::Analyzer::embedded()
+            .expect("loads")
+            .without_accurate(),
+    );
     let st = gloss::http::AppState::new(bare, Limits::default());
     let body = serde_json::json!({"text": ARTICLE, "model": "accurate"}).to_string();
     send(

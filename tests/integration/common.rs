@@ -14,16 +14,8 @@ use tower::ServiceExt;
 /// One analyzer for all tests (loading it is the slow part).
 pub fn analyzer() -> Arc<Analyzer> {
     static A: OnceLock<Arc<Analyzer>> = OnceLock::new();
-    A.get_or_init(|| {
-        Arc::new(
-            Analyzer::embedded()
-                .expect("embedded model loads")
-                .with_accurate_source(gloss::model_files::accurate_source(
-                    gloss::model_files::checkout_accurate_model(),
-                )),
-        )
-    })
-    .clone()
+    A.get_or_init(|| Arc::new(Analyzer::embedded().expect("embedded model loads")))
+        .clone()
 }
 
 pub fn state(limits: Limits) -> AppState {

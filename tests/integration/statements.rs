@@ -270,11 +270,10 @@ fn the_accurate_mode_finds_statements_with_its_transformer() {
 
 #[test]
 fn without_a_statement_transformer_accurate_mode_takes_the_perceptrons_statements() {
-    let onnx = gloss::model_files::checkout_accurate_model();
     let analyzer = gloss::analysis::Analyzer::embedded()
         .expect("embedded model loads")
-        .with_accurate_source(Box::new(move || {
-            let mut files = gloss::model_files::read_accurate_model(&onnx)?;
+        .with_accurate_source(Box::new(|| {
+            let mut files = gloss::analysis::AccurateFiles::embedded();
             files.statements = None;
             Ok(files)
         }));
