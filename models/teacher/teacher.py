@@ -241,7 +241,9 @@ def train(a):
         print(f"{name}: {len(docs)} docs, {len(sents)} sentences", flush=True)
     train_wins = []
     for name in ["conll2003_train", "uner_en_ewt_train"]:
-        train_wins += windows(tok, sets[name][1])
+        # UNER's web text is the scarcer domain: --uner-copies repeats it in every epoch.
+        copies = a.uner_copies if name.startswith("uner") else 1
+        train_wins += windows(tok, sets[name][1]) * copies
     model = build_model(a.base)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     steps = a.epochs * math.ceil(len(train_wins) / a.batch)
@@ -412,6 +414,7 @@ def main():
     t.add_argument("--lr", type=float, default=1e-4)
     t.add_argument("--threads", type=int, default=2)
     t.add_argument("--seed", type=int, default=13)
+    t.add_argument("--uner-copies", type=int, default=1, help="times UNER train is seen per epoch")
     l = sub.add_parser("label")
     l.add_argument("--model-dir", default="models/teacher/out")
     l.add_argument("--onnx", default="teacher.fp32.onnx")

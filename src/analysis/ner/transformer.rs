@@ -89,10 +89,9 @@ impl TransformerTagger {
         let mut out = Vec::new();
         for s in &seg.sentences {
             let (a, b) = s.tokens;
-            let tags: Vec<(u8, usize)> = logits[a..b]
-                .iter()
-                .map(|row| LABELS.get(arg_max(row)).copied().unwrap_or((0, 0)))
-                .collect();
+            // Decoded as a whole rather than token by token, so that a name's second word
+            // cannot start a span of another class (`B-PER I-ORG` read as two names).
+            let tags = bio_viterbi(&logits[a..b], &LABELS, &|_| 0.0);
             for (f, e, class) in bio_spans(&tags) {
                 out.extend(super::tidy_span(text, seg, (a + f, a + e), class));
             }
@@ -352,6 +351,78 @@ pub fn arg_max(scores: &[f32]) -> usize {
     best.1
 }
 
+/// The best tag sequence of a run of tokens under BIO's constraint (an `I-` continues a span of
+/// its class), scored by the sum of the labels' log-probabilities (a softmax of each row of
+/// `rows`, one logit per label of `labels`) less `close_cost(class)` for each span of that class.
+/// A row shorter than `labels` (a token the model did not see) is outside every span.
+pub fn bio_viterbi(
+    rows: &[Vec<f32>],
+    labels: &[(u8, usize)],
+    close_cost: &dyn Fn(usize) -> f32,
+) -> Vec<(u8, usize)> {
+    let n = labels.len();
+    if n == 0 {
+        return vec![(0, 0); rows.len()];
+    }
+    let allowed = |from: Option<usize>, to: usize| {
+        let (bio, class) = labels[to];
+        bio != 2 || from.is_some_and(|f| labels[f].0 != 0 && labels[f].1 == class)
+    };
+    let log_probs = |row: &[f32]| -> Vec<f32> {
+        let mut out = vec![f32::NEG_INFINITY; n];
+        if row.len() < n {
+            out[0] = 0.0;
+            return out;
+        }
+        let max = row[..n].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let sum: f32 = row[..n].iter().map(|v| (v - max).exp()).sum();
+        for (o, v) in out.iter_mut().zip(row) {
+            *o = v - max - sum.ln();
+        }
+        out
+    };
+    let mut score = vec![f32::NEG_INFINITY; n];
+    let mut back: Vec<Vec<usize>> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let lp = log_probs(row);
+        let mut next = vec![f32::NEG_INFINITY; n];
+        let mut from = vec![0usize; n];
+        for to in 0..n {
+            if i == 0 {
+                if allowed(None, to) {
+                    next[to] = lp[to];
+                }
+                continue;
+            }
+            for f in 0..n {
+                // Leaving a span (to anything but its continuation) closes it.
+                let closes = labels[f].0 != 0 && labels[to].0 != 2;
+                let leave = if closes { close_cost(labels[f].1) } else { 0.0 };
+                let v = score[f] + lp[to] - leave;
+                if score[f].is_finite() && allowed(Some(f), to) && v > next[to] {
+                    next[to] = v;
+                    from[to] = f;
+                }
+            }
+        }
+        score = next;
+        back.push(from);
+    }
+    // A span still open at the end closes there.
+    for (l, v) in score.iter_mut().enumerate() {
+        if labels[l].0 != 0 {
+            *v -= close_cost(labels[l].1);
+        }
+    }
+    let mut best = arg_max(&score);
+    let mut path = vec![0usize; rows.len()];
+    for i in (0..rows.len()).rev() {
+        path[i] = best;
+        best = back[i][best];
+    }
+    path.into_iter().map(|l| labels[l]).collect()
+}
+
 /// BIO tags `(bio, class)` (0 O, 1 B, 2 I) to spans `(first, last exclusive, class)`; an `I-`
 /// that does not continue its class opens a span, as a `B-` would.
 pub fn bio_spans(tags: &[(u8, usize)]) -> Vec<(usize, usize, usize)> {
@@ -375,6 +446,27 @@ pub fn bio_spans(tags: &[(u8, usize)]) -> Vec<(usize, usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoding_keeps_a_name_in_one_class() {
+        // Label order as in LABELS: O, B-PER, I-PER, B-ORG, I-ORG, B-LOC, I-LOC, B-MISC, I-MISC.
+        let row = |best: usize, second: usize| {
+            let mut r = vec![-4.0f32; LABELS.len()];
+            r[best] = 2.0;
+            r[second] = 1.5;
+            r
+        };
+        // Token by token the second word reads I-ORG (a new ORG span after a PER one); its
+        // I-PER is nearly as likely, and the decoder takes the one consistent reading.
+        let rows = vec![row(1, 3), row(4, 2), row(0, 5)];
+        assert_eq!(arg_max(&rows[1]), 4);
+        let tags = bio_viterbi(&rows, &LABELS, &|_| 0.0);
+        assert_eq!(bio_spans(&tags), vec![(0, 2, 0)]);
+        // A token the model did not see (an empty row) is outside every span.
+        let tags = bio_viterbi(&[row(1, 0), Vec::new(), row(2, 1)], &LABELS, &|_| 0.0);
+        assert_eq!(tags[1], (0, 0));
+        assert_eq!(bio_spans(&tags), vec![(0, 1, 0), (2, 3, 0)]);
+    }
 
     #[test]
     fn case_classes() {

@@ -9,7 +9,7 @@
 
 use super::tagger::{paragraphs, CONTENT};
 use crate::analysis::error::ModelError;
-use crate::analysis::ner::transformer::{arg_max, bio_spans, TransformerTagger};
+use crate::analysis::ner::transformer::{bio_spans, bio_viterbi, TransformerTagger};
 use crate::analysis::segment::Segmentation;
 
 /// The model's labels, in the order of its output (`LABELS` in `statements_teacher.py`):
@@ -43,70 +43,18 @@ pub fn spans(
     Ok(out)
 }
 
-/// The best tag sequence of a paragraph under BIO's constraint (an `I-` continues a span of
-/// its class), scored by the sum of the labels' log-probabilities less `content_cost` for
-/// each content span. Contents are long and the model's confidence sags inside them: the cost
-/// keeps one content whole rather than several pieces of it, and drops pieces too weak to pay
-/// for themselves.
+/// The best tag sequence of a paragraph under BIO's constraint, less `content_cost` for each
+/// content span. Contents are long and the model's confidence sags inside them: the cost keeps
+/// one content whole rather than several pieces of it, and drops pieces too weak to pay for
+/// themselves.
 fn viterbi(rows: &[Vec<f32>], content_cost: f32) -> Vec<(u8, usize)> {
-    const N: usize = LABELS.len();
-    let allowed = |from: Option<usize>, to: usize| {
-        let (bio, class) = LABELS[to];
-        bio != 2 || from.is_some_and(|f| LABELS[f].0 != 0 && LABELS[f].1 == class)
-    };
-    let log_probs = |row: &[f32]| -> [f32; N] {
-        let mut out = [f32::NEG_INFINITY; N];
-        if row.len() < N {
-            out[0] = 0.0; // a token the model did not see is outside every span
-            return out;
+    bio_viterbi(rows, &LABELS, &|class| {
+        if class == CONTENT {
+            content_cost
+        } else {
+            0.0
         }
-        let max = row[..N].iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let sum: f32 = row[..N].iter().map(|v| (v - max).exp()).sum();
-        for (o, v) in out.iter_mut().zip(row) {
-            *o = v - max - sum.ln();
-        }
-        out
-    };
-    let mut score = [f32::NEG_INFINITY; N];
-    let mut back: Vec<[usize; N]> = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        let lp = log_probs(row);
-        let mut next = [f32::NEG_INFINITY; N];
-        let mut from = [0usize; N];
-        for to in 0..N {
-            if i == 0 {
-                if allowed(None, to) {
-                    next[to] = lp[to];
-                }
-                continue;
-            }
-            for f in 0..N {
-                // Leaving a content span (to anything but its continuation) closes it.
-                let closes = LABELS[f].0 != 0 && LABELS[f].1 == CONTENT && LABELS[to].0 != 2;
-                let leave = if closes { content_cost } else { 0.0 };
-                let v = score[f] + lp[to] - leave;
-                if score[f].is_finite() && allowed(Some(f), to) && v > next[to] {
-                    next[to] = v;
-                    from[to] = f;
-                }
-            }
-        }
-        score = next;
-        back.push(from);
-    }
-    // A content still open at the paragraph's end closes there.
-    for (l, v) in score.iter_mut().enumerate() {
-        if LABELS[l].0 != 0 && LABELS[l].1 == CONTENT {
-            *v -= content_cost;
-        }
-    }
-    let mut best = arg_max(&score);
-    let mut path = vec![0usize; rows.len()];
-    for i in (0..rows.len()).rev() {
-        path[i] = best;
-        best = back[i][best];
-    }
-    path.into_iter().map(|l| LABELS[l]).collect()
+    })
 }
 
 #[cfg(test)]
