@@ -31,6 +31,11 @@ const LABELS: [(u8, usize); 9] = [
 const MAX_PIECES: usize = 128;
 /// Windows run together, padded to the longest (windows are sorted by length first).
 const BATCH: usize = 16;
+/// What each name span costs the decoder, in log-probability: a name must be surer than `O` by
+/// this much over its tokens, which drops weak one-off guesses (web text's acronyms and product
+/// names). `gloss eval ner --model accurate`, CoNLL dev / UNER dev micro-F1: 0: 94.56 / 75.82,
+/// 0.5: 94.63 / 76.13, 1.0: 94.68 / 76.33, 2.0: 94.68 / 76.14.
+const SPAN_COST: f32 = 1.0;
 /// A word longer than this is one `[UNK]`, as in BERT's tokenizer.
 const MAX_WORD_CHARS: usize = 100;
 
@@ -91,7 +96,7 @@ impl TransformerTagger {
             let (a, b) = s.tokens;
             // Decoded as a whole rather than token by token, so that a name's second word
             // cannot start a span of another class (`B-PER I-ORG` read as two names).
-            let tags = bio_viterbi(&logits[a..b], &LABELS, &|_| 0.0);
+            let tags = bio_viterbi(&logits[a..b], &LABELS, &|_| SPAN_COST);
             for (f, e, class) in bio_spans(&tags) {
                 out.extend(super::tidy_span(text, seg, (a + f, a + e), class));
             }
