@@ -101,13 +101,15 @@ done
 [ -n "$ok" ] || { docker logs gloss-ci; echo "no 200 from /healthz"; exit 1; }
 log "/healthz answered 200"
 
-curl -s -f "http://127.0.0.1:$PORT/v1/annotate?id=fixture" -H 'content-type: text/plain' \
-    --data-binary @tests/fixtures/council-vote.txt > "$WORK/annotation.json"
-python3 - "$WORK/annotation.json" tests/fixtures/council-vote.txt <<'PY'
+# An annotation of the fixture article is right: the model that ran, the people in it, a
+# speaker linked to an entity, and every span slicing back to its text.
+check_annotation() { # FILE MODEL_NAME
+    python3 - "$1" tests/fixtures/council-vote.txt "$2" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1], encoding="utf-8"))
 text = open(sys.argv[2], encoding="utf-8").read()
 assert a["id"] == "fixture", a["id"]
+assert a["model"]["name"] == sys.argv[3], a["model"]
 names = {e["name"] for e in a["entities"]}
 assert {"Angela Torres", "James Okafor"} <= names, names
 spans = [m for e in a["entities"] for m in e["mentions"]]
@@ -115,27 +117,16 @@ spans += [c for s in a["statements"] for c in s["content"]]
 for s in spans:
     assert text[s["start"]:s["end"]] == s["text"], s
 assert any(s["speaker"] and s["speaker"]["entity"] for s in a["statements"])
-print(f"annotation ok: {len(a['entities'])} entities, {len(a['statements'])} statements, {len(spans)} spans slice back")
+print(f"{sys.argv[3]}: {len(a['entities'])} entities, {len(a['statements'])} statements, {len(spans)} spans slice back")
 PY
-
+}
+curl -s -f "http://127.0.0.1:$PORT/v1/annotate?id=fixture" -H 'content-type: text/plain' \
+    --data-binary @tests/fixtures/council-vote.txt > "$WORK/annotation.json"
+check_annotation "$WORK/annotation.json" gloss-ner-perceptron
 # Accurate mode is compiled in too: the same article through the transformers.
-python3 -c 'import json,sys; print(json.dumps({"id": "fixture", "model": "accurate", "text": open(sys.argv[1], encoding="utf-8").read()}))' \
-    tests/fixtures/council-vote.txt > "$WORK/accurate-request.json"
-curl -s -f "http://127.0.0.1:$PORT/v1/annotate" -H 'content-type: application/json' \
-    --data-binary @"$WORK/accurate-request.json" > "$WORK/accurate.json"
-python3 - "$WORK/accurate.json" tests/fixtures/council-vote.txt <<'PY'
-import json, sys
-a = json.load(open(sys.argv[1], encoding="utf-8"))
-text = open(sys.argv[2], encoding="utf-8").read()
-assert a["model"]["name"] == "gloss-ner-minilm", a["model"]
-names = {e["name"] for e in a["entities"]}
-assert {"Angela Torres", "James Okafor"} <= names, names
-spans = [m for e in a["entities"] for m in e["mentions"]]
-spans += [c for s in a["statements"] for c in s["content"]]
-for s in spans:
-    assert text[s["start"]:s["end"]] == s["text"], s
-print(f"accurate annotation ok: {len(a['entities'])} entities, {len(a['statements'])} statements")
-PY
+curl -s -f "http://127.0.0.1:$PORT/v1/annotate?id=fixture&model=accurate" -H 'content-type: text/plain' \
+    --data-binary @tests/fixtures/council-vote.txt > "$WORK/accurate.json"
+check_annotation "$WORK/accurate.json" gloss-ner-minilm
 
 # The runtime image has no `id`: read the process's real and effective uid from the host.
 PID_IN=$(docker inspect --format '{{.State.Pid}}' gloss-ci)
