@@ -200,8 +200,9 @@ def fmt(res):
     return "  ".join(f"{k} P {v[0]*100:.2f} R {v[1]*100:.2f} F {v[2]*100:.2f}" for k, v in res.items())
 
 
-def build_model(base, num_labels=len(LABELS)):
-    """MiniLM with the case embedding and a linear tagging head of `num_labels` outputs."""
+def build_model(base, num_labels=len(LABELS), layers=0):
+    """MiniLM with the case embedding and a linear tagging head of `num_labels` outputs; with
+    `layers`, only that many of its lowest encoder layers (a smaller, faster model)."""
     from torch import nn
     from transformers import BertModel
 
@@ -209,6 +210,9 @@ def build_model(base, num_labels=len(LABELS)):
         def __init__(self):
             super().__init__()
             self.bert = BertModel.from_pretrained(base, add_pooling_layer=False)
+            if layers:
+                self.bert.encoder.layer = self.bert.encoder.layer[:layers]
+                self.bert.config.num_hidden_layers = layers
             hidden = self.bert.config.hidden_size
             self.case = nn.Embedding(4, hidden)
             nn.init.zeros_(self.case.weight)
@@ -244,7 +248,7 @@ def train(a):
         # UNER's web text is the scarcer domain: --uner-copies repeats it in every epoch.
         copies = a.uner_copies if name.startswith("uner") else 1
         train_wins += windows(tok, sets[name][1]) * copies
-    model = build_model(a.base)
+    model = build_model(a.base, layers=a.layers)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     steps = a.epochs * math.ceil(len(train_wins) / a.batch)
     warm = int(0.06 * steps)
@@ -414,6 +418,7 @@ def main():
     t.add_argument("--lr", type=float, default=1e-4)
     t.add_argument("--threads", type=int, default=2)
     t.add_argument("--seed", type=int, default=13)
+    t.add_argument("--layers", type=int, default=0, help="keep only the lowest N encoder layers")
     t.add_argument("--uner-copies", type=int, default=1, help="times UNER train is seen per epoch")
     l = sub.add_parser("label")
     l.add_argument("--model-dir", default="models/teacher/out")

@@ -510,6 +510,36 @@ mod tests {
     }
 
     #[test]
+    fn no_constant_is_cast_at_run_time() {
+        use tract_onnx::tract_core::ops::{cast::Cast, konst::Const};
+        let models = [
+            crate::analysis::EMBEDDED_ACCURATE_ENTITIES,
+            crate::analysis::EMBEDDED_ACCURATE_STATEMENTS,
+        ];
+        for onnx in models {
+            let tagger =
+                TransformerTagger::from_bytes(onnx, crate::analysis::EMBEDDED_ACCURATE_VOCAB)
+                    .expect("embedded model loads");
+            let model = tagger.plan.model();
+            let casts: Vec<_> = model.nodes().iter().filter(|n| n.op_is::<Cast>()).collect();
+            // The plan still casts what comes with each request (the attention mask) ...
+            assert!(!casts.is_empty());
+            // ... but nothing it could have cast once, at load (the word-embedding table).
+            for cast in casts {
+                let from_constant = cast
+                    .inputs
+                    .iter()
+                    .all(|i| model.node(i.node).op_is::<Const>());
+                assert!(
+                    !from_constant,
+                    "{} casts a constant on every run",
+                    cast.name
+                );
+            }
+        }
+    }
+
+    #[test]
     fn case_classes() {
         assert_eq!(case_class("said"), 0);
         assert_eq!(case_class("Kyiv"), 1);
