@@ -29,7 +29,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from teacher import batches, build_model, case_class, export_onnx, gloss_tokens, onnx_runner, read_jsonl  # noqa: E402
+from teacher import (  # noqa: E402
+    batches, build_model, case_class, distil_loss, export_onnx, gloss_tokens, onnx_runner, read_jsonl, teacher_logits,
+)
 
 LABELS = ["O", "B-SRC", "I-SRC", "B-CUE", "I-CUE", "B-CON", "I-CON"]
 LABEL_ID = {l: i for i, l in enumerate(LABELS)}
@@ -209,7 +211,8 @@ def train(a):
     dev_wins = windows(tok, dev_docs, dev_tokens, False)
     dev_n = [sum(len(s) for s in dev_tokens[json.dumps(d["id"])]) for d in dev_docs]
     print(f"train: {len(train_docs)} docs, {len(train_wins)} windows; dev: {len(dev_docs)} docs", flush=True)
-    model = build_model(a.base, len(LABELS))
+    model = build_model(a.base, len(LABELS), a.layers)
+    soft = teacher_logits(a, train_wins) if a.distil else None
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     steps = a.epochs * math.ceil(len(train_wins) / a.batch)
     warm = int(0.06 * steps)
@@ -227,9 +230,11 @@ def train(a):
     for epoch in range(a.epochs):
         model.train()
         total, n = 0.0, 0
-        for _, ids, cases, mask, labels in batches(train_wins, a.batch, True):
+        for g, ids, cases, mask, labels in batches(train_wins, a.batch, True):
             logits = model(torch.from_numpy(ids), torch.from_numpy(cases), torch.from_numpy(mask))
             loss = loss_fn(logits.reshape(-1, len(LABELS)), torch.from_numpy(labels).reshape(-1))
+            if soft is not None:
+                loss = (1 - a.alpha) * loss + a.alpha * distil_loss(torch, logits, soft, g, labels, a.temperature)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -315,6 +320,10 @@ def main():
     t.add_argument("--lr", type=float, default=1e-4)
     t.add_argument("--threads", type=int, default=2)
     t.add_argument("--seed", type=int, default=13)
+    t.add_argument("--layers", type=int, default=0, help="keep only the lowest N encoder layers")
+    t.add_argument("--distil", help="a trained model's ONNX file whose logits the student also learns")
+    t.add_argument("--alpha", type=float, default=0.5, help="weight of the distillation loss")
+    t.add_argument("--temperature", type=float, default=2.0)
     l = sub.add_parser("label")
     l.add_argument("--model-dir", default="/tmp/statements-teacher")
     l.add_argument("--gloss", default="target/release/gloss")

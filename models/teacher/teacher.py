@@ -249,6 +249,7 @@ def train(a):
         copies = a.uner_copies if name.startswith("uner") else 1
         train_wins += windows(tok, sets[name][1]) * copies
     model = build_model(a.base, layers=a.layers)
+    soft = teacher_logits(a, train_wins) if a.distil else None
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     steps = a.epochs * math.ceil(len(train_wins) / a.batch)
     warm = int(0.06 * steps)
@@ -265,9 +266,11 @@ def train(a):
     for epoch in range(a.epochs):
         model.train()
         total, n = 0.0, 0
-        for _, ids, cases, mask, labels in batches(train_wins, a.batch, True):
+        for g, ids, cases, mask, labels in batches(train_wins, a.batch, True):
             logits = model(torch.from_numpy(ids), torch.from_numpy(cases), torch.from_numpy(mask))
             loss = loss_fn(logits.reshape(-1, len(LABELS)), torch.from_numpy(labels).reshape(-1))
+            if soft is not None:
+                loss = (1 - a.alpha) * loss + a.alpha * distil_loss(torch, logits, soft, g, labels, a.temperature)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -379,6 +382,31 @@ def onnx_runner(path, threads):
     )[0]
 
 
+def teacher_logits(a, wins):
+    """The larger model's logits on every training window (its ONNX export, run once), as the
+    soft targets a smaller student learns from beside the gold tags."""
+    run = onnx_runner(a.distil, a.threads)
+    out, t0 = [None] * len(wins), time.time()
+    for g, ids, cases, mask, _ in batches(wins, 16, False):
+        logits = run(ids, cases, mask)
+        for r, i in enumerate(g):
+            out[i] = logits[r, : len(wins[i][2])].astype(np.float32)
+    print(f"teacher logits for {len(wins)} windows ({time.time()-t0:.0f}s)", flush=True)
+    return out
+
+
+def distil_loss(torch, logits, soft, g, labels, temperature):
+    """KL(teacher || student) at `temperature`, on the tokens gold tags (first pieces),
+    scaled by temperature² so its gradients keep the size of the hard loss's."""
+    target = torch.zeros_like(logits)
+    for r, i in enumerate(g):
+        target[r, : len(soft[i])] = torch.from_numpy(soft[i])
+    keep = torch.from_numpy(labels != -100)
+    s = torch.log_softmax(logits[keep] / temperature, -1)
+    t = torch.softmax(target[keep] / temperature, -1)
+    return torch.nn.functional.kl_div(s, t, reduction="batchmean") * temperature**2
+
+
 def label(a):
     from transformers import BertTokenizerFast
 
@@ -420,6 +448,9 @@ def main():
     t.add_argument("--seed", type=int, default=13)
     t.add_argument("--layers", type=int, default=0, help="keep only the lowest N encoder layers")
     t.add_argument("--uner-copies", type=int, default=1, help="times UNER train is seen per epoch")
+    t.add_argument("--distil", help="a trained model's ONNX file whose logits the student also learns")
+    t.add_argument("--alpha", type=float, default=0.5, help="weight of the distillation loss")
+    t.add_argument("--temperature", type=float, default=2.0)
     l = sub.add_parser("label")
     l.add_argument("--model-dir", default="models/teacher/out")
     l.add_argument("--onnx", default="teacher.fp32.onnx")
