@@ -88,8 +88,30 @@ def encode(tokenizer, words):
     return ids, cases, first
 
 
-def windows(tokenizer, sents):
-    """Sentences split into windows of at most MAX_PIECES wordpieces (long ones cut at words)."""
+def pack(tokenizer, sents, max_pieces):
+    """Consecutive sentences of a document joined while their wordpieces fit one window of
+    `max_pieces`, so that the model sees each sentence among its neighbours (as gloss's
+    statement windows do); a joined run is then one unit for `windows`, `predict` and `score`."""
+    out, cur, used = [], None, 0
+    for di, sent, words, labels in sents:
+        n = sum(len(tokenizer.encode(w, add_special_tokens=False) or [0]) for w in words)
+        if cur is not None and cur[0] == di and used + n <= max_pieces - 2:
+            cur[1].extend(sent)
+            cur[2].extend(words)
+            if labels is not None:
+                cur[3].extend(labels)
+            used += n
+        else:
+            if cur is not None:
+                out.append(tuple(cur))
+            cur, used = [di, list(sent), list(words), list(labels) if labels is not None else None], n
+    if cur is not None:
+        out.append(tuple(cur))
+    return out
+
+
+def windows(tokenizer, sents, max_pieces=MAX_PIECES):
+    """Sentences split into windows of at most `max_pieces` wordpieces (long ones cut at words)."""
     out = []
     for si, (_, _, words, labels) in enumerate(sents):
         ids, cases, first = encode(tokenizer, words)
@@ -98,14 +120,14 @@ def windows(tokenizer, sents):
             end = start
             while end < len(words):
                 piece_end = first[end + 1] if end + 1 < len(words) else len(ids) + 1
-                if piece_end - first[start] > MAX_PIECES - 2 and end > start:
+                if piece_end - first[start] > max_pieces - 2 and end > start:
                     break
                 end += 1
             lo = first[start] - 1
             hi = (first[end] - 1) if end < len(words) else len(ids)
-            w_ids = [tokenizer.cls_token_id] + ids[lo:hi][: MAX_PIECES - 2] + [tokenizer.sep_token_id]
-            w_cases = [3] + cases[lo:hi][: MAX_PIECES - 2] + [3]
-            w_first = [f - lo for f in first[start:end] if f - lo < MAX_PIECES - 1]
+            w_ids = [tokenizer.cls_token_id] + ids[lo:hi][: max_pieces - 2] + [tokenizer.sep_token_id]
+            w_cases = [3] + cases[lo:hi][: max_pieces - 2] + [3]
+            w_first = [f - lo for f in first[start:end] if f - lo < max_pieces - 1]
             out.append((si, start, w_ids, w_cases, w_first, labels[start:end] if labels else None))
             start = end
     return out
@@ -151,9 +173,9 @@ def spans_from_bio(sent, tags, probs=None):
     return out
 
 
-def predict(run, tokenizer, sents, batch_size=32):
+def predict(run, tokenizer, sents, batch_size=32, max_pieces=MAX_PIECES):
     """Per sentence: tag ids and their probabilities. `run(ids, cases, mask)` gives logits."""
-    wins = windows(tokenizer, sents)
+    wins = windows(tokenizer, sents, max_pieces)
     tags = [[0] * len(s[1]) for s in sents]
     probs = [[1.0] * len(s[1]) for s in sents]
     for g, ids, cases, mask, _ in batches(wins, batch_size, False):
@@ -236,18 +258,21 @@ def train(a):
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
     tok = BertTokenizerFast.from_pretrained(a.base)
+    max_pieces = a.pack or MAX_PIECES
     sets = {}
     for name in ["conll2003_train", "uner_en_ewt_train", "conll2003_dev", "uner_en_ewt_dev"]:
         path = os.path.join(a.data, name + ".jsonl")
         docs = read_jsonl(path)
         sents = sentences_of(docs, gloss_tokens(a.gloss, path), True)
+        if a.pack:
+            sents = pack(tok, sents, a.pack)
         sets[name] = (docs, sents)
         print(f"{name}: {len(docs)} docs, {len(sents)} sentences", flush=True)
     train_wins = []
     for name in ["conll2003_train", "uner_en_ewt_train"]:
         # UNER's web text is the scarcer domain: --uner-copies repeats it in every epoch.
         copies = a.uner_copies if name.startswith("uner") else 1
-        train_wins += windows(tok, sets[name][1]) * copies
+        train_wins += windows(tok, sets[name][1], max_pieces) * copies
     model = build_model(a.base, layers=a.layers)
     soft = teacher_logits(a, train_wins) if a.distil else None
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
@@ -283,7 +308,7 @@ def train(a):
         model.eval()
         for name in ["conll2003_dev", "uner_en_ewt_dev"]:
             docs, sents = sets[name]
-            tags, _ = predict(run_torch, tok, sents)
+            tags, _ = predict(run_torch, tok, sents, max_pieces=max_pieces)
             print(f"epoch {epoch+1} {name}: {fmt(score(docs, sents, tags))}  ({time.time()-t0:.0f}s)", flush=True)
     os.makedirs(a.out, exist_ok=True)
     fp32 = os.path.join(a.out, "teacher.fp32.onnx")
@@ -295,7 +320,7 @@ def train(a):
         run = onnx_runner(path, a.threads)
         for name in ["conll2003_dev", "uner_en_ewt_dev"]:
             docs, sents = sets[name]
-            tags, _ = predict(run, tok, sents)
+            tags, _ = predict(run, tok, sents, max_pieces=max_pieces)
             print(f"{os.path.basename(path)} {name}: {fmt(score(docs, sents, tags))}", flush=True)
 
 
@@ -367,7 +392,9 @@ def quantize(a):
             src = os.path.join(a.data, name + ".jsonl")
             docs = read_jsonl(src)
             sents = sentences_of(docs, gloss_tokens(a.gloss, src), True)
-            tags, _ = predict(run, tok, sents)
+            if a.pack:
+                sents = pack(tok, sents, a.pack)
+            tags, _ = predict(run, tok, sents, max_pieces=a.pack or MAX_PIECES)
             print(f"{os.path.basename(path)} {name}: {fmt(score(docs, sents, tags))}", flush=True)
 
 
@@ -451,6 +478,7 @@ def main():
     t.add_argument("--distil", help="a trained model's ONNX file whose logits the student also learns")
     t.add_argument("--alpha", type=float, default=0.5, help="weight of the distillation loss")
     t.add_argument("--temperature", type=float, default=2.0)
+    t.add_argument("--pack", type=int, default=0, help="windows of consecutive sentences up to N wordpieces")
     l = sub.add_parser("label")
     l.add_argument("--model-dir", default="models/teacher/out")
     l.add_argument("--onnx", default="teacher.fp32.onnx")
@@ -464,6 +492,7 @@ def main():
     q.add_argument("--data", default="../shared/data/ner")
     q.add_argument("--gloss", default="target/release/gloss")
     q.add_argument("--threads", type=int, default=2)
+    q.add_argument("--pack", type=int, default=0, help="score on windows as `train --pack` made them")
     a = p.parse_args()
     {"train": train, "label": label, "quantize": quantize}[a.cmd](a)
 
