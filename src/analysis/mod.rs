@@ -44,9 +44,10 @@ pub static EMBEDDED_ACCURATE_ENTITIES: &[u8] =
 pub static EMBEDDED_ACCURATE_STATEMENTS: &[u8] =
     include_bytes!("../../models/accurate/statements-minilm.onnx");
 pub static EMBEDDED_ACCURATE_VOCAB: &str = include_str!("../../models/accurate/vocab.txt");
-/// The accurate model's name and version, reported in annotations made with it.
+/// The accurate model's name and version, reported in annotations made with it (version 2:
+/// the entity model trained and run on windows of consecutive sentences).
 pub const ACCURATE_MODEL_NAME: &str = "gloss-ner-minilm";
-pub const ACCURATE_MODEL_VERSION: &str = "1";
+pub const ACCURATE_MODEL_VERSION: &str = "2";
 
 /// Whether a text has nothing to annotate: only white space (as JSON Schema's `\S` sees it,
 /// so the API's contract and this check agree on what counts as empty).

@@ -1,8 +1,9 @@
 //! The accurate tagger: a fine-tuned MiniLM (6 layers, 384 wide) run in pure Rust with tract.
 //!
 //! It sees the same tokens as the fast tagger: each token is cut into BERT wordpieces (lower-
-//! cased, accents stripped, punctuation split, greedy longest match), a sentence is one window
-//! (long ones are cut at token boundaries), and each token takes the label of its first piece.
+//! cased, accents stripped, punctuation split, greedy longest match), consecutive sentences share
+//! a window of up to 256 pieces (a longer sentence is cut at token boundaries), and each token
+//! takes the label of its first piece; names are then decoded sentence by sentence.
 //! A 4-class case id (lower / Title / UPPER / other) goes with every piece, since the model is
 //! uncased and case carries much of what names are. Training and export: `models/teacher/`.
 
@@ -27,12 +28,17 @@ const LABELS: [(u8, usize); 9] = [
     (1, 3),
     (2, 3),
 ];
-/// Wordpieces per window, `[CLS]` and `[SEP]` included.
-const MAX_PIECES: usize = 128;
-/// Sentence windows run together, padded to the longest (windows are sorted by length first).
-/// Small batches pay: less padding, and the activations stay in cache. `cargo bench` (news-
-/// accurate, one core, words/s), entity transformer: batch 16: 980, 4: 1,284, 2: 1,285.
-const BATCH: usize = 4;
+/// Wordpieces per window, `[CLS]` and `[SEP]` included: consecutive sentences share a window
+/// while they fit (`PACK`), as the model was trained (`teacher.py train --pack 256`), so that it
+/// reads each sentence among its neighbours.
+const MAX_PIECES: usize = 256;
+const PACK: bool = true;
+/// Windows run together, padded to the longest (windows are sorted by length first). Small
+/// batches pay: less padding, and the activations stay in cache. `cargo bench` (news-accurate,
+/// one core, words/s), entity transformer: with one sentence per window (the model before
+/// `--pack`), batch 16: 980, 4: 1,284, 2: 1,285; with packed 256-piece windows, batch 16: 1,133,
+/// 4: 1,199, 2: 1,151, 1: 1,691 and 1,577 (two runs).
+const BATCH: usize = 1;
 /// What each name span costs the decoder, in log-probability: a name must be surer than `O` by
 /// this much over its tokens, which drops weak one-off guesses (web text's acronyms and product
 /// names). `gloss eval ner --model accurate`, CoNLL dev / UNER dev micro-F1: 0: 94.56 / 75.82,
@@ -125,7 +131,7 @@ impl TransformerTagger {
     /// Tags every sentence; all classes, MISC included (as the fast tagger does).
     pub fn tag(&self, text: &str, seg: &Segmentation) -> Result<Vec<TaggedMention>, ModelError> {
         let sentences: Vec<(usize, usize)> = seg.sentences.iter().map(|s| s.tokens).collect();
-        let logits = self.token_logits(text, seg, &sentences, MAX_PIECES, BATCH, false)?;
+        let logits = self.token_logits(text, seg, &sentences, MAX_PIECES, BATCH, PACK)?;
         let mut out = Vec::new();
         for s in &seg.sentences {
             let (a, b) = s.tokens;
