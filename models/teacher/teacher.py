@@ -94,7 +94,7 @@ def pack(tokenizer, sents, max_pieces):
     statement windows do); a joined run is then one unit for `windows`, `predict` and `score`."""
     out, cur, used = [], None, 0
     for di, sent, words, labels in sents:
-        n = sum(len(tokenizer.encode(w, add_special_tokens=False) or [0]) for w in words)
+        n = len(encode(tokenizer, words)[0])
         if cur is not None and cur[0] == di and used + n <= max_pieces - 2:
             cur[1].extend(sent)
             cur[2].extend(words)

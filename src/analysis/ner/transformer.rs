@@ -29,10 +29,9 @@ const LABELS: [(u8, usize); 9] = [
     (2, 3),
 ];
 /// Wordpieces per window, `[CLS]` and `[SEP]` included: consecutive sentences share a window
-/// while they fit (`PACK`), as the model was trained (`teacher.py train --pack 256`), so that it
-/// reads each sentence among its neighbours.
+/// while they fit, as the model was trained (`teacher.py train --pack 256`), so that it reads
+/// each sentence among its neighbours.
 const MAX_PIECES: usize = 256;
-const PACK: bool = true;
 /// Windows run together, padded to the longest (windows are sorted by length first). Small
 /// batches pay: less padding, and the activations stay in cache. `cargo bench` (news-accurate,
 /// one core, words/s), entity transformer: with one sentence per window (the model before
@@ -130,8 +129,7 @@ impl TransformerTagger {
 
     /// Tags every sentence; all classes, MISC included (as the fast tagger does).
     pub fn tag(&self, text: &str, seg: &Segmentation) -> Result<Vec<TaggedMention>, ModelError> {
-        let sentences: Vec<(usize, usize)> = seg.sentences.iter().map(|s| s.tokens).collect();
-        let logits = self.token_logits(text, seg, &sentences, MAX_PIECES, BATCH, PACK)?;
+        let logits = self.token_logits(text, seg, MAX_PIECES, BATCH)?;
         let mut out = Vec::new();
         for s in &seg.sentences {
             let (a, b) = s.tokens;
@@ -146,21 +144,19 @@ impl TransformerTagger {
     }
 
     /// The model's logits (one per label) for every token of `seg`, read at the token's first
-    /// wordpiece; tokens outside `units` get an empty row.
+    /// wordpiece; tokens outside every sentence get an empty row.
     ///
-    /// `units` are token ranges in order (sentences): each becomes one window of at most
-    /// `max_pieces` wordpieces (`[CLS]` and `[SEP]` included), a longer one is cut at token
-    /// boundaries, and with `pack` consecutive units share a window while they fit (as the
-    /// statement teacher was trained: contents run across sentences, speakers sit in the one
-    /// before). Windows of similar length run `batch_size` at a time.
+    /// Consecutive sentences share a window of at most `max_pieces` wordpieces (`[CLS]` and
+    /// `[SEP]` included) while they fit, and a longer sentence is cut at token boundaries — the
+    /// windows both models were trained on (contents run across sentences, speakers sit in the
+    /// one before, names read better among their neighbours). Windows of similar length run
+    /// `batch_size` at a time.
     pub fn token_logits(
         &self,
         text: &str,
         seg: &Segmentation,
-        units: &[(usize, usize)],
         max_pieces: usize,
         batch_size: usize,
-        pack: bool,
     ) -> Result<Vec<Vec<f32>>, ModelError> {
         struct Window {
             tokens: (usize, usize),
@@ -183,17 +179,16 @@ impl TransformerTagger {
             }))
             .collect();
         let count = |a: usize, b: usize| before[b] - before[a];
-        // Token ranges of the windows: whole units (packed while they fit), long ones cut.
+        // Token ranges of the windows: whole sentences (packed while they fit), long ones cut.
+        let units: Vec<(usize, usize)> = seg.sentences.iter().map(|s| s.tokens).collect();
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         let mut k = 0;
         while k < units.len() {
             let (a, mut b) = units[k];
             k += 1;
-            if pack {
-                while k < units.len() && units[k].0 == b && count(a, units[k].1) <= budget {
-                    b = units[k].1;
-                    k += 1;
-                }
+            while k < units.len() && units[k].0 == b && count(a, units[k].1) <= budget {
+                b = units[k].1;
+                k += 1;
             }
             let mut from = a;
             while from < b {

@@ -36,8 +36,7 @@ pub fn spans(
     text: &str,
     seg: &Segmentation,
 ) -> Result<Vec<(usize, usize, usize)>, ModelError> {
-    let sentences: Vec<(usize, usize)> = seg.sentences.iter().map(|s| s.tokens).collect();
-    let logits = model.token_logits(text, seg, &sentences, MAX_PIECES, BATCH, true)?;
+    let logits = model.token_logits(text, seg, MAX_PIECES, BATCH)?;
     let mut out = Vec::new();
     for p in paragraphs(seg) {
         let tags = viterbi(&logits[p.first..p.last], CONTENT_SPAN_COST);
