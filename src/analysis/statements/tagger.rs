@@ -433,7 +433,54 @@ pub fn finish(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatem
     cue_phrases_run_to_that(ctx, &mut found);
     according_to_between_dashes(ctx, &mut found);
     subject_before_inserted_attribution(ctx, &mut found);
+    contents_end_before_a_trailing_participle(ctx, &mut found);
     found
+}
+
+/// `… by Monday, "as soon as the engineers sign off," referring to the inspection …`: a
+/// participle cue straight after a quotation that closes with a comma opens the writer's aside,
+/// not more of what was said (the statement transformer sometimes runs the content on over it).
+/// Such a content ends with the quotation.
+fn contents_end_before_a_trailing_participle(ctx: &Context, found: &mut [FoundStatement]) {
+    const PARTICIPLES: &[&str] = &[
+        "adding",
+        "arguing",
+        "calling",
+        "citing",
+        "claiming",
+        "describing",
+        "explaining",
+        "insisting",
+        "noting",
+        "referring",
+        "saying",
+        "stressing",
+        "warning",
+    ];
+    let seg = ctx.seg;
+    for st in found.iter_mut() {
+        let mut changed = false;
+        for piece in st.content.iter_mut() {
+            let first = ctx.token_at(piece.0);
+            let cut = (first + 1..seg.tokens.len())
+                .take_while(|&i| seg.tokens[i].end <= piece.1)
+                .find(|&i| {
+                    let w = ctx.lower[i].as_str();
+                    let before = ctx.text[..seg.tokens[i].start].trim_end();
+                    let closes = [",\"", ",\u{201D}", "\",", "\u{201D},"];
+                    (PARTICIPLES.contains(&w) || w.ends_with("ing") && is_cue_verb(w))
+                        && closes.iter().any(|c| before.ends_with(c))
+                });
+            if let Some(kept) = cut.and_then(|i| trim_content(ctx, (piece.0, seg.tokens[i].start)))
+            {
+                *piece = kept;
+                changed = true;
+            }
+        }
+        if changed {
+            st.kind = quotes::kind_of(ctx.text, &ctx.quotes, &st.content);
+        }
+    }
 }
 
 /// `The port, the minister said, is "open to a deal"`: an attribution set off by commas
