@@ -146,20 +146,18 @@ fn bench(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
-    // Accurate mode's two stages on the same prepared inputs, as `stage/` does for fast mode:
-    // the entity transformer alone, and the statement stage with its transformer.
+    // The entity transformer alone on prepared inputs, as `stage/` does for fast mode, and the
+    // whole accurate annotation. The statement head shares the entity model's encoder, so what
+    // statements add is the second less the first: decoding and assembly, no second run.
     let prepared: Vec<_> = few
         .iter()
-        .map(|t| {
-            let (seg, ents) = analyzer.entities_of(t);
-            (t.as_str(), seg, ents)
-        })
+        .map(|t| (t.as_str(), segment::segment(t)))
         .collect();
     g.bench_function("stage: entity transformer, words", |b| {
         b.iter(|| {
             prepared
                 .iter()
-                .map(|(t, seg, _)| {
+                .map(|(t, seg)| {
                     analyzer
                         .tag(t, seg, TaggerChoice::Accurate)
                         .map_or(0, |m| m.len())
@@ -167,15 +165,18 @@ fn bench(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
-    g.bench_function("stage: statements (transformer), words", |b| {
+    let docs: Vec<Document> = few
+        .iter()
+        .map(|t| Document {
+            text: t.to_string(),
+            model: Some(TaggerChoice::Accurate),
+            ..Default::default()
+        })
+        .collect();
+    g.bench_function("annotate (accurate), words", |b| {
         b.iter(|| {
-            prepared
-                .iter()
-                .map(|(t, seg, ents)| {
-                    analyzer
-                        .statements_of(t, seg, ents, TaggerChoice::Accurate)
-                        .map_or(0, |s| s.len())
-                })
+            docs.iter()
+                .map(|d| analyzer.annotate(d).map_or(0, |a| a.statements.len()))
                 .sum::<usize>()
         })
     });

@@ -36,18 +36,16 @@ use ner::Tagger;
 pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/ner.bin");
 /// The statement model compiled into the binary.
 pub static EMBEDDED_STATEMENT_MODEL: &[u8] = include_bytes!("../../models/statements.bin");
-/// The accurate mode's transformers and their vocabulary, compiled into the binary too (int8
-/// weights, 23 MB each; see `models/accurate/README.md`). They are parsed only when an accurate
-/// request first comes.
-pub static EMBEDDED_ACCURATE_ENTITIES: &[u8] =
-    include_bytes!("../../models/accurate/ner-minilm.onnx");
-pub static EMBEDDED_ACCURATE_STATEMENTS: &[u8] =
-    include_bytes!("../../models/accurate/statements-minilm.onnx");
+/// The accurate mode's transformer and its vocabulary, compiled into the binary too (int8
+/// weights, 23 MB; see `models/accurate/README.md`): one encoder with an entity head and a
+/// statement head. It is parsed only when an accurate request first comes.
+pub static EMBEDDED_ACCURATE_MODEL: &[u8] = include_bytes!("../../models/accurate/minilm.onnx");
 pub static EMBEDDED_ACCURATE_VOCAB: &str = include_str!("../../models/accurate/vocab.txt");
 /// The accurate model's name and version, reported in annotations made with it (version 2:
-/// the entity model trained and run on windows of consecutive sentences).
+/// the entity model trained and run on windows of consecutive sentences; 3: one encoder for
+/// entities and statements).
 pub const ACCURATE_MODEL_NAME: &str = "gloss-ner-minilm";
-pub const ACCURATE_MODEL_VERSION: &str = "2";
+pub const ACCURATE_MODEL_VERSION: &str = "3";
 
 /// Whether a text has nothing to annotate: only white space (as JSON Schema's `\S` sees it,
 /// so the API's contract and this check agree on what counts as empty).
@@ -133,10 +131,10 @@ pub type AccurateSource = dyn Fn() -> Result<AccurateFiles, String> + Send + Syn
 
 /// The accurate mode's files: embedded, or read by a shell (the core does no I/O).
 pub struct AccurateFiles {
-    /// The entity transformer (ONNX).
+    /// The entity transformer (ONNX), with a statement head or without one.
     pub entities: Cow<'static, [u8]>,
-    /// The statement transformer (ONNX); without it, accurate requests take their statements
-    /// from the perceptron.
+    /// A statement transformer (ONNX) for an entity model without a statement head; with
+    /// neither, accurate requests take their statements from the perceptron.
     pub statements: Option<Cow<'static, [u8]>>,
     /// The wordpiece vocabulary both share, one piece per line.
     pub vocab: Cow<'static, str>,
@@ -146,8 +144,8 @@ impl AccurateFiles {
     /// The files compiled into the binary.
     pub fn embedded() -> Self {
         Self {
-            entities: Cow::Borrowed(EMBEDDED_ACCURATE_ENTITIES),
-            statements: Some(Cow::Borrowed(EMBEDDED_ACCURATE_STATEMENTS)),
+            entities: Cow::Borrowed(EMBEDDED_ACCURATE_MODEL),
+            statements: None,
             vocab: Cow::Borrowed(EMBEDDED_ACCURATE_VOCAB),
         }
     }
@@ -155,9 +153,16 @@ impl AccurateFiles {
 
 /// The accurate mode's transformers, built from [`AccurateFiles`].
 pub struct AccurateModels {
+    /// The entity transformer. One with a statement head too (one encoder read once for both
+    /// stages, see `models/accurate/README.md`) is the statement tagger as well.
     pub entities: ner::transformer::TransformerTagger,
+    /// A statement transformer of its own, for an entity model without a statement head.
     pub statements: Option<ner::transformer::TransformerTagger>,
 }
+
+/// The statement head's logits from the accurate entity run, handed to the statement stage so
+/// that a shared encoder runs once per document.
+type StatementLogits = Option<Vec<Vec<f32>>>;
 
 impl Analyzer {
     /// The analyzer with the model embedded in the binary.
@@ -239,9 +244,15 @@ impl Analyzer {
                         ner::transformer::TransformerTagger::from_bytes(onnx, &files.vocab)
                             .map_err(|e| e.to_string())
                     };
+                    let entities = load(&files.entities)?;
+                    // A model with both heads needs no second transformer.
+                    let statements = match files.statements.as_deref() {
+                        Some(onnx) if entities.heads() == 1 => Some(load(onnx)?),
+                        _ => None,
+                    };
                     Ok(AccurateModels {
-                        entities: load(&files.entities)?,
-                        statements: files.statements.as_deref().map(load).transpose()?,
+                        entities,
+                        statements,
                     })
                 }
             })
@@ -258,15 +269,26 @@ impl Analyzer {
     ) -> Result<Vec<ner::TaggedMention>, AnalysisError> {
         match choice {
             TaggerChoice::Fast => Ok(self.tagger.tag(text, seg)),
-            TaggerChoice::Accurate => {
-                let mut tagged = self
-                    .accurate_tagger()?
-                    .tag(text, seg)
-                    .map_err(|e| AnalysisError::ModelUnavailable(e.to_string()))?;
-                ner::propagate(text, seg, &mut tagged);
-                Ok(tagged)
-            }
+            TaggerChoice::Accurate => self.tag_accurately(text, seg).map(|(tagged, _)| tagged),
         }
+    }
+
+    /// Name mentions by the accurate transformer, and its statement head's logits when it has
+    /// one (the statement stage then reads them rather than running the encoder again).
+    fn tag_accurately(
+        &self,
+        text: &str,
+        seg: &segment::Segmentation,
+    ) -> Result<(Vec<ner::TaggedMention>, StatementLogits), AnalysisError> {
+        let heads = self
+            .accurate_tagger()?
+            .token_logits(text, seg)
+            .map_err(|e| AnalysisError::ModelUnavailable(e.to_string()))?;
+        let mut heads = heads.into_iter();
+        let entity_logits = heads.next().unwrap_or_default();
+        let mut tagged = ner::transformer::decode(text, seg, &entity_logits);
+        ner::propagate(text, seg, &mut tagged);
+        Ok((tagged, heads.next()))
     }
 
     pub fn tagger(&self) -> &Tagger {
@@ -311,7 +333,9 @@ impl Analyzer {
     }
 
     /// The statements stage over the output of [`Analyzer::entities_of`]: the perceptron in
-    /// fast mode, the statement transformer in accurate mode when the installation has one.
+    /// fast mode, the statement transformer in accurate mode when the installation has one
+    /// (run here, even when it shares its encoder with the entity model: for benchmarks and
+    /// tests of this stage alone).
     pub fn statements_of(
         &self,
         text: &str,
@@ -319,19 +343,45 @@ impl Analyzer {
         entities: &[entities::EntityGroup],
         choice: TaggerChoice,
     ) -> Result<Vec<statements::FoundStatement>, AnalysisError> {
+        self.statements_with(text, seg, entities, choice, None)
+    }
+
+    /// The statements stage, given the statement head's logits if the entity run made them.
+    fn statements_with(
+        &self,
+        text: &str,
+        seg: &segment::Segmentation,
+        entities: &[entities::EntityGroup],
+        choice: TaggerChoice,
+        read: StatementLogits,
+    ) -> Result<Vec<statements::FoundStatement>, AnalysisError> {
         let lexicon = self.tagger.lexicon.as_ref();
-        let transformer = match choice {
-            TaggerChoice::Fast => None,
-            TaggerChoice::Accurate => self.accurate_models()?.statements.as_ref(),
+        let logits = match (choice, read) {
+            (TaggerChoice::Fast, _) => None,
+            (TaggerChoice::Accurate, Some(read)) => Some(read),
+            (TaggerChoice::Accurate, None) => {
+                let models = self.accurate_models()?;
+                let (model, head) = match &models.statements {
+                    Some(own) => (Some(own), 0),
+                    None => (Some(&models.entities).filter(|m| m.heads() > 1), 1),
+                };
+                match model {
+                    Some(m) => m
+                        .token_logits(text, seg)
+                        .map_err(|e| AnalysisError::ModelUnavailable(e.to_string()))?
+                        .into_iter()
+                        .nth(head),
+                    None => None,
+                }
+            }
         };
         // The transformer's spans, when there is one, need the perceptron's word scores only
         // for the cue words the rules after assembly consult.
         let given;
         let none = ner::model::WordScores::default();
-        let spans = match (transformer, self.statement_model.as_ref()) {
-            (Some(t), model) => {
-                given = statements::transformer::spans(t, text, seg)
-                    .map_err(|e| AnalysisError::ModelUnavailable(e.to_string()))?;
+        let spans = match (logits, self.statement_model.as_ref()) {
+            (Some(logits), model) => {
+                given = statements::transformer::spans(&logits, seg);
                 statements::Spans::Given {
                     spans: &given,
                     words: model.map_or(&none, |m| &m.words),
@@ -355,9 +405,13 @@ impl Analyzer {
         }
         let choice = doc.model.unwrap_or(self.default_tagger);
         let seg = segment::segment(text);
-        let tagged = self.tag(text, &seg, choice)?;
+        let (tagged, statement_logits) = match choice {
+            TaggerChoice::Fast => (self.tagger.tag(text, &seg), None),
+            TaggerChoice::Accurate => self.tag_accurately(text, &seg)?,
+        };
         let mut entities = self.entities_from(text, &seg, &tagged);
-        let mut statements = self.statements_of(text, &seg, &entities, choice)?;
+        let mut statements =
+            self.statements_with(text, &seg, &entities, choice, statement_logits)?;
         coreference::complete(text, &seg, &self.places, &mut entities, &mut statements);
         Ok(render::render(
             render::Analysis {
@@ -371,5 +425,34 @@ impl Analyzer {
             doc.offsets,
             extracted.is_some(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedded accurate model is one encoder with both heads, and the statements an
+    /// annotation takes from the entity run's statement head are the ones a run of the
+    /// statement stage alone finds: sharing the run changes the cost, not the output.
+    #[test]
+    fn the_statement_head_is_read_from_the_entity_run() {
+        let analyzer = Analyzer::embedded().expect("embedded model loads");
+        assert_eq!(analyzer.accurate_tagger().expect("loads").heads(), 2);
+        let text = include_str!("../../tests/fixtures/council-vote.txt");
+        let seg = segment::segment(text);
+        let (tagged, read) = analyzer.tag_accurately(text, &seg).expect("tags");
+        assert!(!tagged.is_empty());
+        let rows = read.as_ref().map_or(0, Vec::len);
+        assert_eq!(rows, seg.tokens.len());
+        let entities = analyzer.entities_from(text, &seg, &tagged);
+        let shared = analyzer
+            .statements_with(text, &seg, &entities, TaggerChoice::Accurate, read)
+            .expect("statements");
+        let alone = analyzer
+            .statements_of(text, &seg, &entities, TaggerChoice::Accurate)
+            .expect("statements");
+        assert!(!shared.is_empty());
+        assert_eq!(shared, alone);
     }
 }

@@ -32,9 +32,9 @@ pub struct ModelArgs {
     /// of a linear model file to load instead of the embedded one.
     #[arg(long, env = "GLOSS_MODEL", value_name = "fast|accurate|PATH")]
     pub model: Option<String>,
-    /// Another accurate-mode entity model (ONNX) in place of the embedded one; its
-    /// `vocab.txt` and, if there is one, its statement model `statements-minilm.onnx` sit
-    /// beside it.
+    /// Another accurate-mode model (ONNX) in place of the embedded one: an entity model,
+    /// with a statement head or without one. Its `vocab.txt` sits beside it, and so may, for a
+    /// model without a statement head, a statement model `statements-minilm.onnx`.
     #[arg(long, env = "GLOSS_ACCURATE_MODEL", value_name = "PATH")]
     pub accurate_model: Option<PathBuf>,
     /// Switch accurate mode off: accurate requests are answered 501 (for servers that must

@@ -50,6 +50,8 @@ type Plan = std::sync::Arc<TypedSimplePlan>;
 
 pub struct TransformerTagger {
     plan: Plan,
+    /// Outputs of the model: entity logits, then statement logits if it has that head.
+    heads: usize,
     vocab: HashMap<String, i64>,
     cls: i64,
     sep: i64,
@@ -87,8 +89,9 @@ fn fold_constant_casts(mut model: TypedModel) -> TractResult<TypedModel> {
 }
 
 impl TransformerTagger {
-    /// Loads an ONNX model (inputs `input_ids`, `case_ids`, `attention_mask`; output `logits`)
-    /// and its wordpiece vocabulary (one piece per line).
+    /// Loads an ONNX model (inputs `input_ids`, `case_ids`, `attention_mask`; outputs `logits`
+    /// and, from a shared encoder, `statement_logits`) and its wordpiece vocabulary (one piece
+    /// per line).
     pub fn from_bytes(onnx: &[u8], vocab: &str) -> Result<Self, ModelError> {
         let fail = |e: TractError| ModelError::Format(format!("transformer model: {e}"));
         let model = tract_onnx::onnx()
@@ -107,6 +110,7 @@ impl TransformerTagger {
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
             .map_err(fail)?;
+        let heads = plan.model().outputs.len();
         let vocab: HashMap<String, i64> = vocab
             .lines()
             .enumerate()
@@ -123,41 +127,38 @@ impl TransformerTagger {
             sep: id("[SEP]")?,
             unk: id("[UNK]")?,
             plan,
+            heads,
             vocab,
         })
     }
 
     /// Tags every sentence; all classes, MISC included (as the fast tagger does).
     pub fn tag(&self, text: &str, seg: &Segmentation) -> Result<Vec<TaggedMention>, ModelError> {
-        let logits = self.token_logits(text, seg, MAX_PIECES, BATCH)?;
-        let mut out = Vec::new();
-        for s in &seg.sentences {
-            let (a, b) = s.tokens;
-            // Decoded as a whole rather than token by token, so that a name's second word
-            // cannot start a span of another class (`B-PER I-ORG` read as two names).
-            let tags = bio_viterbi(&logits[a..b], &LABELS, &|_| SPAN_COST);
-            for (f, e, class) in bio_spans(&tags) {
-                out.extend(super::tidy_span(text, seg, (a + f, a + e), class));
-            }
-        }
-        Ok(out)
+        let mut outputs = self.token_logits(text, seg)?;
+        Ok(decode(text, seg, &outputs.swap_remove(0)))
     }
 
-    /// The model's logits (one per label) for every token of `seg`, read at the token's first
-    /// wordpiece; tokens outside every sentence get an empty row.
+    /// How many label sets the model gives per token: 1 for an entity model, 2 for one whose
+    /// encoder also carries the statement head (`models/teacher/joint_teacher.py`).
+    pub fn heads(&self) -> usize {
+        self.heads
+    }
+
+    /// The model's logits for every token of `seg`, read at the token's first wordpiece: one
+    /// table per head (`[head][token][label]`, see [`Self::heads`]); tokens outside every
+    /// sentence get an empty row.
     ///
-    /// Consecutive sentences share a window of at most `max_pieces` wordpieces (`[CLS]` and
+    /// Consecutive sentences share a window of at most `MAX_PIECES` wordpieces (`[CLS]` and
     /// `[SEP]` included) while they fit, and a longer sentence is cut at token boundaries — the
-    /// windows both models were trained on (contents run across sentences, speakers sit in the
-    /// one before, names read better among their neighbours). Windows of similar length run
-    /// `batch_size` at a time.
+    /// windows every model here was trained on (contents run across sentences, speakers sit in
+    /// the one before, names read better among their neighbours). Windows of similar length run
+    /// `BATCH` at a time.
     pub fn token_logits(
         &self,
         text: &str,
         seg: &Segmentation,
-        max_pieces: usize,
-        batch_size: usize,
-    ) -> Result<Vec<Vec<f32>>, ModelError> {
+    ) -> Result<Vec<Vec<Vec<f32>>>, ModelError> {
+        let (max_pieces, batch_size) = (MAX_PIECES, BATCH);
         struct Window {
             tokens: (usize, usize),
             ids: Vec<i64>,
@@ -226,8 +227,8 @@ impl TransformerTagger {
             })
             .collect();
 
-        // Logits per token, batch by batch over windows sorted by length.
-        let mut rows: Vec<Vec<f32>> = vec![Vec::new(); seg.tokens.len()];
+        // Logits per head and token, batch by batch over windows sorted by length.
+        let mut rows: Vec<Vec<Vec<f32>>> = vec![vec![Vec::new(); seg.tokens.len()]; self.heads];
         let mut order: Vec<usize> = (0..windows.len()).collect();
         order.sort_by_key(|&k| windows[k].ids.len());
         for batch in order.chunks(batch_size.max(1)) {
@@ -254,14 +255,18 @@ impl TransformerTagger {
                     mask.into_tvalue()
                 ))
                 .map_err(|e| ModelError::Format(format!("transformer run: {e}")))?;
-            let logits = out[0]
-                .to_plain_array_view::<f32>()
-                .map_err(|e| ModelError::Format(format!("transformer output: {e}")))?;
-            let num_labels = logits.shape().get(2).copied().unwrap_or(0);
-            for (r, &k) in batch.iter().enumerate() {
-                let w = &windows[k];
-                for (t, &p) in (w.tokens.0..w.tokens.1).zip(&w.first) {
-                    rows[t] = (0..num_labels).map(|l| logits[[r, p, l]]).collect();
+            for (head, rows) in rows.iter_mut().enumerate() {
+                let logits = out
+                    .get(head)
+                    .ok_or_else(|| ModelError::Format(format!("transformer lacks output {head}")))?
+                    .to_plain_array_view::<f32>()
+                    .map_err(|e| ModelError::Format(format!("transformer output: {e}")))?;
+                let num_labels = logits.shape().get(2).copied().unwrap_or(0);
+                for (r, &k) in batch.iter().enumerate() {
+                    let w = &windows[k];
+                    for (t, &p) in (w.tokens.0..w.tokens.1).zip(&w.first) {
+                        rows[t] = (0..num_labels).map(|l| logits[[r, p, l]]).collect();
+                    }
                 }
             }
         }
@@ -311,6 +316,24 @@ impl TransformerTagger {
         }
         out
     }
+}
+
+/// Entity mentions from the entity head's logits (one row per token of `seg`), decoded
+/// sentence by sentence. A sentence is decoded as a whole rather than token by token, so that
+/// a name's second word cannot start a span of another class (`B-PER I-ORG` read as two names).
+pub fn decode(text: &str, seg: &Segmentation, logits: &[Vec<f32>]) -> Vec<TaggedMention> {
+    let mut out = Vec::new();
+    for s in &seg.sentences {
+        let (a, b) = s.tokens;
+        let Some(rows) = logits.get(a..b) else {
+            continue;
+        };
+        let tags = bio_viterbi(rows, &LABELS, &|_| SPAN_COST);
+        for (f, e, class) in bio_spans(&tags) {
+            out.extend(super::tidy_span(text, seg, (a + f, a + e), class));
+        }
+    }
+    out
 }
 
 /// 0 lower, 1 Title (or a single capital), 2 UPPER, 3 other: as `case_class` in
@@ -513,11 +536,8 @@ mod tests {
     #[test]
     fn no_constant_is_cast_at_run_time() {
         use tract_onnx::tract_core::ops::{cast::Cast, konst::Const};
-        let models = [
-            crate::analysis::EMBEDDED_ACCURATE_ENTITIES,
-            crate::analysis::EMBEDDED_ACCURATE_STATEMENTS,
-        ];
-        for onnx in models {
+        {
+            let onnx = crate::analysis::EMBEDDED_ACCURATE_MODEL;
             let tagger =
                 TransformerTagger::from_bytes(onnx, crate::analysis::EMBEDDED_ACCURATE_VOCAB)
                     .expect("embedded model loads");

@@ -8,19 +8,12 @@
 //! sentences, finds about ten points more of it (dev content recall 79 against 69).
 
 use super::tagger::{paragraphs, CONTENT};
-use crate::analysis::error::ModelError;
-use crate::analysis::ner::transformer::{bio_spans, bio_viterbi, TransformerTagger};
+use crate::analysis::ner::transformer::{bio_spans, bio_viterbi};
 use crate::analysis::segment::Segmentation;
 
 /// The model's labels, in the order of its output (`LABELS` in `statements_teacher.py`):
 /// (0 = O, 1 = B, 2 = I; class: source, cue, content as in [`super::tagger`]).
 const LABELS: [(u8, usize); 7] = [(0, 0), (1, 0), (2, 0), (1, 1), (2, 1), (1, 2), (2, 2)];
-/// Wordpieces per window: consecutive sentences share one while they fit, as in training.
-const MAX_PIECES: usize = 256;
-/// Windows run together. Unlike the entity tagger's short sentence windows, these full ones run
-/// faster in bigger batches: `cargo bench` (news-accurate, statement stage, words/s): batch 16:
-/// 1,130, 4: 998, 2: 938.
-const BATCH: usize = 16;
 /// What closing a content span costs the decoder, in log-probability. The model's arg-max drops
 /// a few words inside long contents and splits them; per-token guesses also leave weak stray
 /// pieces. PolNeAR dev content F1 (`gloss eval statements --model accurate`): arg-max with gaps
@@ -30,20 +23,20 @@ const BATCH: usize = 16;
 const CONTENT_SPAN_COST: f32 = 2.0;
 
 /// Token spans `(first, last exclusive, class)` of sources, cues and contents, each within one
-/// paragraph (the assembly expects what the perceptron gives).
-pub fn spans(
-    model: &TransformerTagger,
-    text: &str,
-    seg: &Segmentation,
-) -> Result<Vec<(usize, usize, usize)>, ModelError> {
-    let logits = model.token_logits(text, seg, MAX_PIECES, BATCH)?;
+/// paragraph (the assembly expects what the perceptron gives), from the statement head's logits
+/// (one row per token of `seg`; see
+/// [`crate::analysis::ner::transformer::TransformerTagger::token_logits`]).
+pub fn spans(logits: &[Vec<f32>], seg: &Segmentation) -> Vec<(usize, usize, usize)> {
     let mut out = Vec::new();
     for p in paragraphs(seg) {
-        let tags = viterbi(&logits[p.first..p.last], CONTENT_SPAN_COST);
+        let Some(rows) = logits.get(p.first..p.last) else {
+            continue;
+        };
+        let tags = viterbi(rows, CONTENT_SPAN_COST);
         let spans = bio_spans(&tags).into_iter();
         out.extend(spans.map(|(f, e, class)| (p.first + f, p.first + e, class)));
     }
-    Ok(out)
+    out
 }
 
 /// The best tag sequence of a paragraph under BIO's constraint, less `content_cost` for each
