@@ -21,8 +21,8 @@ pub struct AnnotateRequest {
     /// `codepoint` (default), `utf16` or `utf8`.
     #[schema(value_type = Option<OffsetUnit>)]
     pub offsets: Option<String>,
-    /// The taggers: `fast` (default; linear taggers) or `accurate` (small transformers
-    /// for entities and statements, hundreds of times slower).
+    /// The taggers: `fast` (default; linear taggers) or `accurate` (a small transformer
+    /// with an entity head and a statement head, hundreds of times slower).
     #[schema(value_type = Option<TaggerChoice>)]
     pub model: Option<String>,
 }

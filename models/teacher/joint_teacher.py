@@ -23,7 +23,6 @@ import random
 import sys
 import time
 
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import statements_teacher as st  # noqa: E402
@@ -72,13 +71,8 @@ def export_joint(model, path):
 
 def train(a):
     import torch
-    from transformers import BertTokenizerFast
 
-    random.seed(a.seed)
-    np.random.seed(a.seed)
-    torch.manual_seed(a.seed)
-    torch.set_num_threads(a.threads)
-    tok = BertTokenizerFast.from_pretrained(a.base)
+    tok = ner.start(a)
 
     ner_sets = {}
     for name in ["conll2003_train", "uner_en_ewt_train", "conll2003_dev", "uner_en_ewt_dev"]:
@@ -108,12 +102,7 @@ def train(a):
 
     model = build_joint(a.base)
     n_batches = math.ceil(len(ner_wins) / a.ner_batch) + math.ceil(len(st_wins) / a.statements_batch)
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
-    steps = a.epochs * n_batches
-    warm = int(0.06 * steps)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / max(warm, 1), max(0.0, (steps - s) / max(steps - warm, 1)))
-    )
+    opt, sched = ner.optimizer(model, a.lr, a.epochs * n_batches)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
 
     def runner(head):

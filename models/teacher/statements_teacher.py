@@ -22,15 +22,13 @@ import bisect
 import json
 import math
 import os
-import random
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from teacher import (  # noqa: E402
-    batches, build_model, case_class, distil_loss, export_onnx, gloss_tokens, onnx_runner, read_jsonl, teacher_logits,
+    batches, build_model, case_class, distil_loss, export_onnx, gloss_tokens, onnx_runner, optimizer, read_jsonl, start,
+    teacher_logits,
 )
 
 LABELS = ["O", "B-SRC", "I-SRC", "B-CUE", "I-CUE", "B-CON", "I-CON"]
@@ -196,13 +194,8 @@ def score(docs, tokens, tags, shared_tools):
 
 def train(a):
     import torch
-    from transformers import BertTokenizerFast
 
-    random.seed(a.seed)
-    np.random.seed(a.seed)
-    torch.manual_seed(a.seed)
-    torch.set_num_threads(a.threads)
-    tok = BertTokenizerFast.from_pretrained(a.base)
+    tok = start(a)
     train_path = os.path.join(a.data, "polnear_train.jsonl")
     dev_path = os.path.join(a.data, "polnear_dev.jsonl")
     train_docs, dev_docs = read_jsonl(train_path), read_jsonl(dev_path)
@@ -213,12 +206,7 @@ def train(a):
     print(f"train: {len(train_docs)} docs, {len(train_wins)} windows; dev: {len(dev_docs)} docs", flush=True)
     model = build_model(a.base, len(LABELS), a.layers)
     soft = teacher_logits(a, train_wins) if a.distil else None
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
-    steps = a.epochs * math.ceil(len(train_wins) / a.batch)
-    warm = int(0.06 * steps)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / max(warm, 1), max(0.0, (steps - s) / max(steps - warm, 1)))
-    )
+    opt, sched = optimizer(model, a.lr, a.epochs * math.ceil(len(train_wins) / a.batch))
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
 
     def run_torch(ids, cases, mask):

@@ -249,7 +249,8 @@ def build_model(base, num_labels=len(LABELS), layers=0):
     return Teacher()
 
 
-def train(a):
+def start(a):
+    """Seeds, threads and the base model's tokenizer: how every training run here begins."""
     import torch
     from transformers import BertTokenizerFast
 
@@ -257,7 +258,26 @@ def train(a):
     np.random.seed(a.seed)
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
-    tok = BertTokenizerFast.from_pretrained(a.base)
+    return BertTokenizerFast.from_pretrained(a.base)
+
+
+def optimizer(model, lr, steps):
+    """AdamW, and a schedule that warms the learning rate up linearly over the first 6% of
+    `steps` and then decays it linearly to zero."""
+    import torch
+
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    warm = int(0.06 * steps)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / max(warm, 1), max(0.0, (steps - s) / max(steps - warm, 1)))
+    )
+    return opt, sched
+
+
+def train(a):
+    import torch
+
+    tok = start(a)
     max_pieces = a.pack or MAX_PIECES
     sets = {}
     for name in ["conll2003_train", "uner_en_ewt_train", "conll2003_dev", "uner_en_ewt_dev"]:
@@ -275,12 +295,7 @@ def train(a):
         train_wins += windows(tok, sets[name][1], max_pieces) * copies
     model = build_model(a.base, layers=a.layers)
     soft = teacher_logits(a, train_wins) if a.distil else None
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
-    steps = a.epochs * math.ceil(len(train_wins) / a.batch)
-    warm = int(0.06 * steps)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / max(warm, 1), max(0.0, (steps - s) / max(steps - warm, 1)))
-    )
+    opt, sched = optimizer(model, a.lr, a.epochs * math.ceil(len(train_wins) / a.batch))
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
 
     def run_torch(ids, cases, mask):

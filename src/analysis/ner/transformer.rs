@@ -1,4 +1,6 @@
 //! The accurate tagger: a fine-tuned MiniLM (6 layers, 384 wide) run in pure Rust with tract.
+//! Its encoder may carry a second head, for the statement stage
+//! ([`crate::analysis::statements::transformer`]): each window is then read once for both.
 //!
 //! It sees the same tokens as the fast tagger: each token is cut into BERT wordpieces (lower-
 //! cased, accents stripped, punctuation split, greedy longest match), consecutive sentences share
@@ -29,8 +31,8 @@ const LABELS: [(u8, usize); 9] = [
     (2, 3),
 ];
 /// Wordpieces per window, `[CLS]` and `[SEP]` included: consecutive sentences share a window
-/// while they fit, as the model was trained (`teacher.py train --pack 256`), so that it reads
-/// each sentence among its neighbours.
+/// while they fit, as the model was trained (`joint_teacher.py`, as `teacher.py train --pack
+/// 256`), so that it reads each sentence among its neighbours.
 const MAX_PIECES: usize = 256;
 /// Windows run together, padded to the longest (windows are sorted by length first). Small
 /// batches pay: less padding, and the activations stay in cache. `cargo bench` (news-accurate,
@@ -132,12 +134,6 @@ impl TransformerTagger {
         })
     }
 
-    /// Tags every sentence; all classes, MISC included (as the fast tagger does).
-    pub fn tag(&self, text: &str, seg: &Segmentation) -> Result<Vec<TaggedMention>, ModelError> {
-        let mut outputs = self.token_logits(text, seg)?;
-        Ok(decode(text, seg, &outputs.swap_remove(0)))
-    }
-
     /// How many label sets the model gives per token: 1 for an entity model, 2 for one whose
     /// encoder also carries the statement head (`models/teacher/joint_teacher.py`).
     pub fn heads(&self) -> usize {
@@ -158,7 +154,6 @@ impl TransformerTagger {
         text: &str,
         seg: &Segmentation,
     ) -> Result<Vec<Vec<Vec<f32>>>, ModelError> {
-        let (max_pieces, batch_size) = (MAX_PIECES, BATCH);
         struct Window {
             tokens: (usize, usize),
             ids: Vec<i64>,
@@ -166,7 +161,7 @@ impl TransformerTagger {
             /// Index of each token's first piece in `ids`.
             first: Vec<usize>,
         }
-        let budget = max_pieces.saturating_sub(2).max(1);
+        let budget = MAX_PIECES - 2;
         let pieces: Vec<Vec<i64>> = seg
             .tokens
             .iter()
@@ -231,7 +226,7 @@ impl TransformerTagger {
         let mut rows: Vec<Vec<Vec<f32>>> = vec![vec![Vec::new(); seg.tokens.len()]; self.heads];
         let mut order: Vec<usize> = (0..windows.len()).collect();
         order.sort_by_key(|&k| windows[k].ids.len());
-        for batch in order.chunks(batch_size.max(1)) {
+        for batch in order.chunks(BATCH) {
             let len = batch
                 .iter()
                 .map(|&k| windows[k].ids.len())
