@@ -531,27 +531,26 @@ mod tests {
     #[test]
     fn no_constant_is_cast_at_run_time() {
         use tract_onnx::tract_core::ops::{cast::Cast, konst::Const};
-        {
-            let onnx = crate::analysis::EMBEDDED_ACCURATE_MODEL;
-            let tagger =
-                TransformerTagger::from_bytes(onnx, crate::analysis::EMBEDDED_ACCURATE_VOCAB)
-                    .expect("embedded model loads");
-            let model = tagger.plan.model();
-            let casts: Vec<_> = model.nodes().iter().filter(|n| n.op_is::<Cast>()).collect();
-            // The plan still casts what comes with each request (the attention mask) ...
-            assert!(!casts.is_empty());
-            // ... but nothing it could have cast once, at load (the word-embedding table).
-            for cast in casts {
-                let from_constant = cast
-                    .inputs
-                    .iter()
-                    .all(|i| model.node(i.node).op_is::<Const>());
-                assert!(
-                    !from_constant,
-                    "{} casts a constant on every run",
-                    cast.name
-                );
-            }
+        let tagger = TransformerTagger::from_bytes(
+            crate::analysis::EMBEDDED_ACCURATE_MODEL,
+            crate::analysis::EMBEDDED_ACCURATE_VOCAB,
+        )
+        .expect("embedded model loads");
+        let model = tagger.plan.model();
+        let casts: Vec<_> = model.nodes().iter().filter(|n| n.op_is::<Cast>()).collect();
+        // The plan still casts what comes with each request (the attention mask) ...
+        assert!(!casts.is_empty());
+        // ... but nothing it could have cast once, at load (the word-embedding table).
+        for cast in casts {
+            let from_constant = cast
+                .inputs
+                .iter()
+                .all(|i| model.node(i.node).op_is::<Const>());
+            assert!(
+                !from_constant,
+                "{} casts a constant on every run",
+                cast.name
+            );
         }
     }
 

@@ -457,6 +457,8 @@ fn contents_end_before_a_trailing_participle(ctx: &Context, found: &mut [FoundSt
         "stressing",
         "warning",
     ];
+    /// A quotation closed with a comma, before or after its closing mark.
+    const CLOSED_WITH_A_COMMA: [&str; 4] = [",\"", ",\u{201D}", "\",", "\u{201D},"];
     let seg = ctx.seg;
     for st in found.iter_mut() {
         let mut changed = false;
@@ -467,9 +469,8 @@ fn contents_end_before_a_trailing_participle(ctx: &Context, found: &mut [FoundSt
                 .find(|&i| {
                     let w = ctx.lower[i].as_str();
                     let before = ctx.text[..seg.tokens[i].start].trim_end();
-                    let closes = [",\"", ",\u{201D}", "\",", "\u{201D},"];
                     (PARTICIPLES.contains(&w) || w.ends_with("ing") && is_cue_verb(w))
-                        && closes.iter().any(|c| before.ends_with(c))
+                        && CLOSED_WITH_A_COMMA.iter().any(|c| before.ends_with(c))
                 });
             if let Some(kept) = cut.and_then(|i| trim_content(ctx, (piece.0, seg.tokens[i].start)))
             {
