@@ -368,6 +368,33 @@ fn a_that_clause_belongs_to_the_cue_before_it() {
 }
 
 #[test]
+fn a_medium_phrase_before_that_is_neither_content_nor_a_later_cue() {
+    // The tagger may leave `in` untagged and start the content at `a post`; the quoted
+    // fragment and the `referring to` after it must not pull the clause away from `said`.
+    let text = "Ferry talks resume\n\nAhead of the second round in Izmir on Monday, Mayor Selin \
+                Arda said in a post to social media that her delegation would ask \"for a \
+                timetable we can hold the ministry to, and for the money it promised in March,\" \
+                referring to the repair fund announced last spring.\n";
+    let fast = annotate(text);
+    let s = find(&fast, "her delegation would ask");
+    assert_eq!(
+        s.cue.as_ref().unwrap().text,
+        "said in a post to social media"
+    );
+    assert_eq!(s.kind, StatementKind::Mixed);
+    assert_eq!(speaker_entity_name(&fast, s), Some("Selin Arda"));
+    for a in [fast, annotate_accurate(text)] {
+        let s = find(&a, "her delegation would ask");
+        assert!(s.content[0].text.starts_with("her delegation"));
+        assert!(s.cue.as_ref().unwrap().text.starts_with("said"));
+        // Negative: no statement's content holds the medium phrase.
+        for st in &a.statements {
+            assert!(st.content.iter().all(|c| !c.text.contains("social media")));
+        }
+    }
+}
+
+#[test]
 fn an_according_to_between_dashes_vouches_for_the_phrase_before_it() {
     let text = "Harbor talks stall\n\nGovernor Tomas Reyes is projecting calm, this week \
                 claiming \"steady progress\" at every berth despite heavy losses of cargo -- \
