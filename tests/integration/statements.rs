@@ -368,6 +368,27 @@ fn a_that_clause_belongs_to_the_cue_before_it() {
 }
 
 #[test]
+fn a_quote_the_tagger_leaves_without_cue_continues_the_speaker_before_it() {
+    let text = "Ferry fares to rise\n\n\"The operators have not, until this winter, shown much \
+                appetite for cutting routes,\" said Mirela Dobre, a transport economist at the \
+                University of Constanta in the port's district. \"There's a real question whether \
+                the small lines can survive the fuel bill.\"\n\nThe ferry company, which runs \
+                nine lines, said on Monday it would publish new fares in May.\n\nA review begins \
+                in June.\n\nThe islands have four thousand residents.\n\n\"Nobody has asked the \
+                islanders about any of this.\"\n";
+    for a in [annotate(text), annotate_accurate(text)] {
+        let s = find(&a, "There's a real question");
+        assert_eq!(s.kind, StatementKind::Direct);
+        assert!(s.cue.is_none());
+        assert_eq!(speaker_entity_name(&a, s), Some("Mirela Dobre"));
+        // Negative: a quote two paragraphs after the last statement is left without a
+        // speaker rather than given that one.
+        let n = find(&a, "Nobody has asked");
+        assert!(n.speaker.is_none(), "{:?}", n.speaker);
+    }
+}
+
+#[test]
 fn a_medium_phrase_before_that_is_neither_content_nor_a_later_cue() {
     // The tagger may leave `in` untagged and start the content at `a post`; the quoted
     // fragment and the `referring to` after it must not pull the clause away from `said`.
