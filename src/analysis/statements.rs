@@ -89,7 +89,7 @@ pub fn extract(
     learned
 }
 
-/// `"…," said Quentin Kidd, a political scientist. "There's an uncertainty …"`: a direct quote
+/// `"…," said Mirela Dobre, a transport economist. "There's a real question …"`: a direct quote
 /// the tagger found with neither cue nor speaker continues the speaker of the statement before
 /// it, under the conditions the quotation-mark rules apply to the quotes they find: the quote
 /// opens its sentence, and follows that statement in the same or the next paragraph, at most
