@@ -77,11 +77,7 @@ pub fn tag_with(
             for i in a..b {
                 let mut e = [0f32; NUM_TAGS];
                 model.emissions(feats.of(i), &mut e);
-                for class in 0..model::CLASSES.len() {
-                    for part in [b'B', b'U'] {
-                        e[model::make_tag(class, part)] -= SPAN_COST;
-                    }
-                }
+                model::charge_span_openings(&mut e, &[SPAN_COST; model::CLASSES.len()]);
                 emissions.push(e);
             }
             let tags = model.viterbi(&emissions);

@@ -28,6 +28,16 @@ pub fn tag_part(t: Tag) -> u8 {
         [b'B', b'I', b'L', b'U'][(t - 1) % 4]
     }
 }
+/// Charges the tags that open a span (`B` and `U`) of each class `costs[class]` score units:
+/// the decoders' span costs, which make a span beat `O` by a margin.
+pub fn charge_span_openings(emissions: &mut [f32; NUM_TAGS], costs: &[f32]) {
+    for (class, cost) in costs.iter().enumerate() {
+        for part in [b'B', b'U'] {
+            emissions[make_tag(class, part)] -= cost;
+        }
+    }
+}
+
 pub fn make_tag(class: usize, part: u8) -> Tag {
     1 + 4 * class
         + match part {

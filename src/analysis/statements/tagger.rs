@@ -456,11 +456,7 @@ pub fn extract_with(model: &Model, ctx: &Context) -> Vec<FoundStatement> {
         for k in 0..p.last - p.first {
             let mut e = [0f32; NUM_TAGS];
             model.emissions(feats.of(k), &mut e);
-            for (class, cost) in SPAN_COSTS.iter().enumerate() {
-                for part in [b'B', b'U'] {
-                    e[model::make_tag(class, part)] -= cost;
-                }
-            }
+            model::charge_span_openings(&mut e, &SPAN_COSTS);
             emissions.push(e);
         }
         let tags = model.viterbi(&emissions);
