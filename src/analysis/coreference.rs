@@ -74,7 +74,6 @@ pub fn complete(
         .iter()
         .filter_map(|st| st.speaker.map(|sp| (sp.start, sp.end)))
         .collect();
-    let sentence_of = |byte: usize| seg.sentences.partition_point(|s| s.end <= byte);
     let mut found: Vec<(usize, MentionSpan)> = Vec::new();
     for t in &seg.tokens {
         let word = &text[t.start..t.end];
@@ -84,7 +83,7 @@ pub fn complete(
         if speaker_spans.iter().any(|&(s, e)| s < t.end && t.start < e) {
             continue;
         }
-        let si = sentence_of(t.start);
+        let si = seg.sentence_at(t.start);
         let lo = seg
             .sentences
             .get(si.saturating_sub(1))

@@ -272,11 +272,10 @@ pub fn raw_salience(
                     .is_some_and(char::is_uppercase)
             })
     };
-    let sentence_of = |byte: usize| seg.sentences.partition_point(|s| s.end <= byte);
     let from_mentions: f64 = mentions
         .iter()
         .map(|m| {
-            let s = sentence_of(m.start);
+            let s = seg.sentence_at(m.start);
             let in_credit = seg
                 .sentences
                 .get(s)

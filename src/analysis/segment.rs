@@ -38,6 +38,19 @@ pub struct Segmentation {
     pub paragraphs: Vec<(usize, usize)>,
 }
 
+impl Segmentation {
+    /// The index of the sentence holding byte offset `byte`, or of the first one after it
+    /// (`sentences.len()` past the last).
+    pub fn sentence_at(&self, byte: usize) -> usize {
+        self.sentences.partition_point(|s| s.end <= byte)
+    }
+
+    /// The index of the paragraph holding byte offset `byte`, or of the first one after it.
+    pub fn paragraph_at(&self, byte: usize) -> usize {
+        self.paragraphs.partition_point(|p| p.1 <= byte)
+    }
+}
+
 /// Abbreviations that take a period and do not end a sentence by themselves.
 const TITLE_ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt",

@@ -91,13 +91,11 @@ pub fn extract(
 
 /// `"…," said Mirela Dobre, a transport economist. "There's a real question …"`: a direct quote
 /// the tagger found with neither cue nor speaker continues the speaker of the statement before
-/// it, under the conditions the quotation-mark rules apply to the quotes they find: the quote
-/// opens its sentence, and follows that statement in the same or the next paragraph, at most
-/// three sentences on. `statements` are in document order; the speaker is copied with its
-/// entity.
+/// it, under the test the quotation-mark rules apply to the quotes they find
+/// ([`attribution::may_continue_speaker`]: the quote opens its sentence, and follows that
+/// statement in the same or the next paragraph, at most three sentences on). `statements` are
+/// in document order; the speaker is copied with its entity.
 fn continue_previous_speakers(text: &str, seg: &Segmentation, statements: &mut [FoundStatement]) {
-    let paragraph_of = |b: usize| seg.paragraphs.partition_point(|p| p.1 <= b);
-    let sentence_of = |b: usize| seg.sentences.partition_point(|s| s.end <= b);
     for i in 0..statements.len() {
         let st = &statements[i];
         let Some(&(start, _)) = st.content.first() else {
@@ -105,15 +103,6 @@ fn continue_previous_speakers(text: &str, seg: &Segmentation, statements: &mut [
         };
         if st.cue.is_some() || st.speaker.is_some() || st.kind != annotation::StatementKind::Direct
         {
-            continue;
-        }
-        let si = sentence_of(start);
-        let Some(sentence) = seg.sentences.get(si) else {
-            continue;
-        };
-        // Nothing before the content in its sentence but the opening mark.
-        let before = text.get(sentence.start..start).unwrap_or("");
-        if before.chars().filter(|c| !c.is_whitespace()).count() > 1 {
             continue;
         }
         // The nearest statement before it, which must have a speaker.
@@ -125,7 +114,7 @@ fn continue_previous_speakers(text: &str, seg: &Segmentation, statements: &mut [
         let Some((end, Some(speaker))) = previous else {
             continue;
         };
-        if paragraph_of(start) > paragraph_of(end) + 1 || si > sentence_of(end) + 3 {
+        if !attribution::may_continue_speaker(text, seg, start, end, seg.sentence_at(end)) {
             continue;
         }
         statements[i].speaker = Some(speaker);

@@ -671,7 +671,7 @@ pub fn extract(text: &str, seg: &Segmentation, entities: &[EntityGroup]) -> Vec<
         if used_quote[qi] {
             continue;
         }
-        let si = seg.sentences.partition_point(|s| s.end <= q.start);
+        let si = seg.sentence_at(q.start);
         if si >= seg.sentences.len() {
             continue;
         }
@@ -692,12 +692,11 @@ pub fn extract(text: &str, seg: &Segmentation, entities: &[EntityGroup]) -> Vec<
 
     // 3. Quotes with no cue of their own continue the previous speaker when they follow
     // closely (same or next paragraph), as in `"…," he said. "…"`.
-    let para_of = |b: usize| seg.paragraphs.partition_point(|p| p.1 <= b);
     for (qi, q) in quotes.iter().enumerate() {
         if used_quote[qi] || text[q.start..q.end].split_whitespace().count() < 4 {
             continue;
         }
-        let si = seg.sentences.partition_point(|s| s.end <= q.start);
+        let si = seg.sentence_at(q.start);
         let prev = out
             .iter()
             .filter(|(st, _)| st.content.last().is_some_and(|c| c.1 <= q.open))
@@ -705,12 +704,7 @@ pub fn extract(text: &str, seg: &Segmentation, entities: &[EntityGroup]) -> Vec<
         let Some((p, psi)) = prev else { continue };
         let Some(sp) = p.speaker else { continue };
         let pe = p.content.last().map_or(0, |c| c.1);
-        if para_of(q.open) > para_of(pe) + 1 || si > psi + 3 {
-            continue;
-        }
-        // Only a quote that is the whole of its sentence continues a speaker.
-        let sent = seg.sentences[si.min(seg.sentences.len() - 1)];
-        if q.open > sent.start + 2 {
+        if !may_continue_speaker(text, seg, q.start, pe, *psi) {
             continue;
         }
         let st = FoundStatement {
@@ -727,6 +721,29 @@ pub fn extract(text: &str, seg: &Segmentation, entities: &[EntityGroup]) -> Vec<
     let mut statements: Vec<FoundStatement> = out.into_iter().map(|(s, _)| s).collect();
     link_speakers(&doc, &mut statements);
     statements
+}
+
+/// Whether a quote whose content starts at byte `start` may carry on the speaker of a statement
+/// that ended at byte `previous_end`, in sentence `previous_sentence`: the quote opens its
+/// sentence (nothing before it there but its opening mark), in the same paragraph as that
+/// statement or the next, at most three sentences on. The quotation-mark rules and the learned
+/// taggers' statements (`statements::continue_previous_speakers`) hand speakers on under this
+/// one test.
+pub(crate) fn may_continue_speaker(
+    text: &str,
+    seg: &Segmentation,
+    start: usize,
+    previous_end: usize,
+    previous_sentence: usize,
+) -> bool {
+    let si = seg.sentence_at(start);
+    let Some(sentence) = seg.sentences.get(si) else {
+        return false;
+    };
+    let before = text.get(sentence.start..start).unwrap_or("");
+    before.chars().filter(|c| !c.is_whitespace()).count() <= 1
+        && seg.paragraph_at(start) <= seg.paragraph_at(previous_end) + 1
+        && si <= previous_sentence + 3
 }
 
 /// Tries an attribution whose cue starts at token `k` of the sentence `a..b`.
@@ -929,7 +946,6 @@ pub(super) fn link(
 }
 
 pub(super) fn link_speakers(doc: &Doc, statements: &mut [FoundStatement]) {
-    let sentence_of = |b: usize| doc.seg.sentences.partition_point(|s| s.end <= b);
     let mut last_person: Option<(usize, usize)> = None; // (entity, sentence)
                                                         // Who last issued a document (`said in a statement`, `the State Department statement`),
                                                         // for `The statement said …` further on.
@@ -948,17 +964,17 @@ pub(super) fn link_speakers(doc: &Doc, statements: &mut [FoundStatement]) {
         if let Some(e) = sp.entity {
             let cue_names = st.cue.is_some_and(|(s, e)| names_document(s, e));
             if cue_names || names_document(sp.start, sp.end) {
-                last_issuer = Some((e, sentence_of(sp.start)));
+                last_issuer = Some((e, doc.seg.sentence_at(sp.start)));
             }
         }
         if sp.entity.is_some() {
             if doc.entities[sp.entity.unwrap_or(0)].entity_type == EntityType::Person {
-                last_person = sp.entity.map(|e| (e, sentence_of(sp.start)));
+                last_person = sp.entity.map(|e| (e, doc.seg.sentence_at(sp.start)));
             }
             continue;
         }
         let word = doc.text[sp.start..sp.end].to_lowercase();
-        let si = sentence_of(sp.start);
+        let si = doc.seg.sentence_at(sp.start);
         match word.as_str() {
             "he" | "she" => {
                 // People named in this and the two previous sentences, before the pronoun.
@@ -1037,7 +1053,7 @@ pub(super) fn link_speakers(doc: &Doc, statements: &mut [FoundStatement]) {
                         })
                         .max_by_key(|(_, last)| *last);
                     if let Some((e, last)) = titled {
-                        if si <= sentence_of(last) + 10 {
+                        if si <= doc.seg.sentence_at(last) + 10 {
                             sp.entity = Some(e);
                         }
                     }
