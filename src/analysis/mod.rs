@@ -287,6 +287,7 @@ impl Analyzer {
         let mut heads = heads.into_iter();
         let entity_logits = heads.next().unwrap_or_default();
         let mut tagged = ner::transformer::decode(text, seg, &entity_logits);
+        ner::split_name_pairs(text, seg, &mut tagged, self.tagger.lexicon.as_ref());
         ner::propagate(text, seg, &mut tagged);
         Ok((tagged, heads.next()))
     }

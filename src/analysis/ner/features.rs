@@ -91,6 +91,10 @@ pub trait Lexicon {
     /// Per token of a document (lower-cased, normalized), a hash of the gazetteer entries it is
     /// part of (0 when none).
     fn gazetteer(&self, lowers: &[String]) -> Vec<u64>;
+    /// Whether a normalized word is a listed first name (US Census lists; see `data/README.md`).
+    fn is_first_name(&self, _lower: &str) -> bool {
+        false
+    }
 }
 
 /// Feature hashes of every token of a document, sentence by sentence.

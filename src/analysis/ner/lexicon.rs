@@ -69,6 +69,18 @@ impl Gazetteers {
         Gazetteers { by_first }
     }
 
+    /// Whether one normalized word is by itself an entry of the list named `list` (see [`LISTS`]).
+    pub fn holds_word(&self, list: &str, lower: &str) -> bool {
+        let Some(bit) = LISTS.iter().position(|(name, _)| *name == list) else {
+            return false;
+        };
+        self.by_first.get(lower).is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|(rest, b)| rest.is_empty() && *b as usize == bit)
+        })
+    }
+
     /// For each token, a bit per (list, position in the entry: B, I, L or U).
     pub fn tag(&self, lowers: &[String]) -> Vec<u64> {
         let mut out = vec![0u64; lowers.len()];
@@ -157,6 +169,10 @@ impl Lexicon for NewsLexicon {
             .map(|bits| if bits == 0 { 0 } else { mix(bits, 0x6a2) | 1 })
             .collect()
     }
+
+    fn is_first_name(&self, lower: &str) -> bool {
+        self.gazetteers.holds_word("first_names", lower)
+    }
 }
 
 #[cfg(test)]
@@ -177,5 +193,9 @@ mod tests {
         assert_ne!(tags[6], 0, "Paris");
         // `new` alone starts entries but matches none here except where followed right.
         assert_eq!(tags[4], 0);
+        assert!(g.holds_word("first_names", "lisa"));
+        assert!(!g.holds_word("first_names", "london"));
+        assert!(g.holds_word("cities", "london"));
+        assert!(!g.holds_word("no such list", "lisa"));
     }
 }
