@@ -575,12 +575,7 @@ mod tests {
         assert_eq!(toks.len(), classes.len());
         toks.iter()
             .zip(classes)
-            .map(|(&i, &class)| TaggedMention {
-                start: seg.tokens[i].start,
-                end: seg.tokens[i].end,
-                tokens: (i, i + 1),
-                class,
-            })
+            .map(|(&i, &class)| TaggedMention::over(seg, (i, i + 1), class))
             .collect()
     }
 

@@ -26,6 +26,16 @@ pub struct TaggedMention {
 }
 
 impl TaggedMention {
+    /// The mention over tokens `first..last` (exclusive, not empty) of `seg`.
+    pub fn over(seg: &Segmentation, (first, last): (usize, usize), class: usize) -> Self {
+        TaggedMention {
+            start: seg.tokens[first].start,
+            end: seg.tokens[last - 1].end,
+            tokens: (first, last),
+            class,
+        }
+    }
+
     /// The reported type, or `None` for MISC.
     pub fn entity_type(&self) -> Option<EntityType> {
         match model::CLASSES[self.class] {
@@ -127,12 +137,7 @@ pub fn tidy_span(
     while CLASSES.get(class) == Some(&"PER") && e0 > s0 + 1 && is_title(word(s0)) {
         s0 += 1;
     }
-    (s0 < e0).then(|| TaggedMention {
-        start: seg.tokens[s0].start,
-        end: seg.tokens[e0 - 1].end,
-        tokens: (s0, e0),
-        class,
-    })
+    (s0 < e0).then(|| TaggedMention::over(seg, (s0, e0), class))
 }
 
 /// Titles and roles written before a name.
@@ -219,19 +224,15 @@ pub fn split_name_pairs(
             && b == a + 4
             && (a..b).all(|i| capitalised(word(i)))
             && lexicon.is_first_name(&normalize(word(a)))
-            && lexicon.is_first_name(&normalize(word(a + 2)))
-            && !SURNAME_PARTICLES.contains(&normalize(word(a + 2)).as_str());
-        if !pair {
+            && {
+                let third = normalize(word(a + 2));
+                lexicon.is_first_name(&third) && !SURNAME_PARTICLES.contains(&third.as_str())
+            };
+        if pair {
+            out.push(TaggedMention::over(seg, (a, a + 2), m.class));
+            out.push(TaggedMention::over(seg, (a + 2, b), m.class));
+        } else {
             out.push(m);
-            continue;
-        }
-        for (s, e) in [(a, a + 2), (a + 2, b)] {
-            out.push(TaggedMention {
-                start: seg.tokens[s].start,
-                end: seg.tokens[e - 1].end,
-                tokens: (s, e),
-                class: m.class,
-            });
         }
     }
     *tagged = out;
@@ -309,12 +310,7 @@ pub fn propagate(text: &str, seg: &Segmentation, tagged: &mut Vec<TaggedMention>
             }
             match hit {
                 Some((end, class)) => {
-                    added.push(TaggedMention {
-                        start: seg.tokens[i].start,
-                        end: seg.tokens[end - 1].end,
-                        tokens: (i, end),
-                        class,
-                    });
+                    added.push(TaggedMention::over(seg, (i, end), class));
                     i = end;
                 }
                 None => i += 1,
@@ -332,15 +328,6 @@ mod tests {
     use super::*;
     use crate::analysis::segment::segment;
 
-    fn person(seg: &Segmentation, (a, b): (usize, usize), class: usize) -> TaggedMention {
-        TaggedMention {
-            start: seg.tokens[a].start,
-            end: seg.tokens[b - 1].end,
-            tokens: (a, b),
-            class,
-        }
-    }
-
     #[test]
     fn two_people_side_by_side_are_split_and_one_long_name_is_not() {
         let lexicon = lexicon::NewsLexicon::embedded();
@@ -348,7 +335,7 @@ mod tests {
         let org = CLASSES.iter().position(|c| *c == "ORG").unwrap_or(1);
         let names = |text: &str, class: usize| {
             let seg = segment(text);
-            let mut tagged = vec![person(&seg, (0, seg.tokens.len()), class)];
+            let mut tagged = vec![TaggedMention::over(&seg, (0, seg.tokens.len()), class)];
             split_name_pairs(text, &seg, &mut tagged, &lexicon);
             tagged
                 .iter()
