@@ -95,6 +95,11 @@ pub trait Lexicon {
     fn is_first_name(&self, _lower: &str) -> bool {
         false
     }
+    /// Token ranges of places that edited text never writes in lower case, matched over
+    /// normalized words (`data/README.md`).
+    fn lowercase_places(&self, _lowers: &[String]) -> Vec<(usize, usize)> {
+        Vec::new()
+    }
 }
 
 /// Feature hashes of every token of a document, sentence by sentence.

@@ -15,6 +15,8 @@ use crate::analysis::segment::tokenize;
 pub struct Gazetteers {
     /// First token → entries starting with it: (remaining tokens, list bit).
     by_first: HashMap<String, Vec<(Vec<String>, u32)>>,
+    /// The lists' names, by bit.
+    names: Vec<&'static str>,
 }
 
 /// The embedded lists, in a fixed order (bit i = list i).
@@ -41,13 +43,27 @@ pub const LISTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Places that edited text never writes in lower case, for text that is typed so
+/// (`data/build_lowercase_places.py`; matched apart from [`LISTS`], whose bits the model's
+/// features hash).
+pub const LOWERCASE_PLACES: &[(&str, &str)] = &[(
+    "lowercase_places",
+    include_str!("../../../data/gazetteers/lowercase_places.txt"),
+)];
+
 /// Longest entry, in tokens, that matching looks for.
 const MAX_ENTRY_TOKENS: usize = 6;
 
 impl Gazetteers {
+    /// The name lists the features consult ([`LISTS`]).
     pub fn embedded() -> Self {
+        Self::from_lists(LISTS)
+    }
+
+    /// Lists given as (name, one entry per line); bit i = list i.
+    pub fn from_lists(lists: &[(&'static str, &str)]) -> Self {
         let mut by_first: HashMap<String, Vec<(Vec<String>, u32)>> = HashMap::default();
-        for (bit, (_, list)) in LISTS.iter().enumerate() {
+        for (bit, (_, list)) in lists.iter().enumerate() {
             for line in list.lines() {
                 let line = line.trim();
                 if line.is_empty() {
@@ -66,12 +82,15 @@ impl Gazetteers {
                     .push((toks[1..].to_vec(), bit as u32));
             }
         }
-        Gazetteers { by_first }
+        Gazetteers {
+            by_first,
+            names: lists.iter().map(|(name, _)| *name).collect(),
+        }
     }
 
-    /// Whether one normalized word is by itself an entry of the list named `list` (see [`LISTS`]).
+    /// Whether one normalized word is by itself an entry of the list named `list`.
     pub fn holds_word(&self, list: &str, lower: &str) -> bool {
-        let Some(bit) = LISTS.iter().position(|(name, _)| *name == list) else {
+        let Some(bit) = self.names.iter().position(|name| *name == list) else {
             return false;
         };
         self.by_first.get(lower).is_some_and(|entries| {
@@ -79,6 +98,33 @@ impl Gazetteers {
                 .iter()
                 .any(|(rest, b)| rest.is_empty() && *b as usize == bit)
         })
+    }
+
+    /// Token ranges of entries of any list, left to right, the longest at each token, not
+    /// overlapping.
+    pub fn longest_matches(&self, lowers: &[String]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < lowers.len() {
+            let longest = self.by_first.get(&lowers[i]).and_then(|entries| {
+                entries
+                    .iter()
+                    .filter(|(rest, _)| {
+                        let n = rest.len();
+                        i + n < lowers.len() && lowers[i + 1..=i + n] == rest[..]
+                    })
+                    .map(|(rest, _)| rest.len())
+                    .max()
+            });
+            match longest {
+                Some(n) => {
+                    out.push((i, i + n + 1));
+                    i += n + 1;
+                }
+                None => i += 1,
+            }
+        }
+        out
     }
 
     /// For each token, a bit per (list, position in the entry: B, I, L or U).
@@ -139,6 +185,7 @@ impl Clusters {
 pub struct NewsLexicon {
     pub gazetteers: Gazetteers,
     pub clusters: Clusters,
+    pub lowercase_places: Gazetteers,
 }
 
 impl NewsLexicon {
@@ -146,6 +193,7 @@ impl NewsLexicon {
         NewsLexicon {
             gazetteers: Gazetteers::embedded(),
             clusters: Clusters::embedded(),
+            lowercase_places: Gazetteers::from_lists(LOWERCASE_PLACES),
         }
     }
 }
@@ -173,6 +221,10 @@ impl Lexicon for NewsLexicon {
     fn is_first_name(&self, lower: &str) -> bool {
         self.gazetteers.holds_word("first_names", lower)
     }
+
+    fn lowercase_places(&self, lowers: &[String]) -> Vec<(usize, usize)> {
+        self.lowercase_places.longest_matches(lowers)
+    }
 }
 
 #[cfg(test)]
@@ -197,5 +249,26 @@ mod tests {
         assert!(!g.holds_word("first_names", "london"));
         assert!(g.holds_word("cities", "london"));
         assert!(!g.holds_word("no such list", "lisa"));
+    }
+
+    #[test]
+    fn longest_matches_take_the_longest_entry_and_do_not_overlap() {
+        let g = Gazetteers::from_lists(&[("places", "York\nNew York\nNew York City\nParis\n")]);
+        let words: Vec<String> = ["new", "york", "city", "york", "paris", "new"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(g.longest_matches(&words), [(0, 3), (3, 4), (4, 5)]);
+        // The lower-case list keeps common words out and names edited news always capitalises.
+        let lower = Gazetteers::from_lists(LOWERCASE_PLACES);
+        assert!(lower.holds_word("lowercase_places", "kerala"));
+        let all = Gazetteers::embedded();
+        for common in ["nice", "reading", "turkey", "mobile"] {
+            let listed = ["countries", "cities"]
+                .iter()
+                .any(|l| all.holds_word(l, common));
+            assert!(listed, "{common} is a listed place");
+            assert!(!lower.holds_word("lowercase_places", common), "{common}");
+        }
     }
 }
