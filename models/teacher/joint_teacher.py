@@ -83,6 +83,9 @@ def train(a):
     ner_wins = []
     for name in ["conll2003_train", "uner_en_ewt_train"]:
         ner_wins += ner.windows(tok, ner_sets[name][1], MAX_PIECES)
+    # Web text is the scarcer domain: --final-uner-epochs ends training with epochs whose entity
+    # batches are UNER's alone (the statement batches stay, for the shared encoder).
+    uner_wins = ner.windows(tok, ner_sets["uner_en_ewt_train"][1], MAX_PIECES)
 
     st_train = os.path.join(a.statements_data, "polnear_train.jsonl")
     st_dev = os.path.join(a.statements_data, "polnear_dev.jsonl")
@@ -92,7 +95,7 @@ def train(a):
     st_dev_wins = st.windows(tok, st_dev_docs, st_dev_tokens, False)
     st_dev_n = [sum(len(s) for s in st_dev_tokens[json.dumps(d["id"])]) for d in st_dev_docs]
     if a.limit:  # a quick run through the whole script
-        ner_wins, st_wins = ner_wins[: a.limit], st_wins[: a.limit]
+        ner_wins, st_wins, uner_wins = ner_wins[: a.limit], st_wins[: a.limit], uner_wins[: a.limit]
         for name in ["conll2003_dev", "uner_en_ewt_dev"]:
             docs, sents = ner_sets[name]
             ner_sets[name] = (docs, [x for x in sents if x[0] < 5])
@@ -102,7 +105,8 @@ def train(a):
 
     model = build_joint(a.base)
     n_batches = math.ceil(len(ner_wins) / a.ner_batch) + math.ceil(len(st_wins) / a.statements_batch)
-    opt, sched = ner.optimizer(model, a.lr, a.epochs * n_batches)
+    n_final = math.ceil(len(uner_wins) / a.ner_batch) + math.ceil(len(st_wins) / a.statements_batch)
+    opt, sched = ner.optimizer(model, a.lr, a.epochs * n_batches + a.final_uner_epochs * n_final)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
 
     def runner(head):
@@ -116,9 +120,10 @@ def train(a):
     t0 = time.time()
     os.makedirs(a.out, exist_ok=True)
     fp32 = os.path.join(a.out, "joint.fp32.onnx")
-    for epoch in range(a.epochs):
+    for epoch in range(a.epochs + a.final_uner_epochs):
         model.train()
-        todo = [(0, b) for b in ner.batches(ner_wins, a.ner_batch, True)]
+        wins = ner_wins if epoch < a.epochs else uner_wins
+        todo = [(0, b) for b in ner.batches(wins, a.ner_batch, True)]
         todo += [(1, b) for b in ner.batches(st_wins, a.statements_batch, True)]
         random.shuffle(todo)
         totals, counts = [0.0, 0.0], [0, 0]
@@ -160,6 +165,8 @@ def main():
     t.add_argument("--gloss", default="target/release/gloss")
     t.add_argument("--out", default="/tmp/joint-teacher")
     t.add_argument("--epochs", type=int, default=3)
+    t.add_argument("--final-uner-epochs", type=int, default=0,
+                   help="epochs after --epochs whose entity batches are UNER train's alone")
     t.add_argument("--ner-batch", type=int, default=8)
     t.add_argument("--statements-batch", type=int, default=16)
     t.add_argument("--lr", type=float, default=1e-4)
