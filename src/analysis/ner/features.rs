@@ -97,7 +97,7 @@ pub trait Lexicon {
     }
     /// Token ranges of places that edited text never writes in lower case, matched over
     /// normalized words (`data/README.md`).
-    fn lowercase_places(&self, _lowers: &[String]) -> Vec<(usize, usize)> {
+    fn lowercase_places(&self, _lowers: &[std::borrow::Cow<'_, str>]) -> Vec<(usize, usize)> {
         Vec::new()
     }
 }

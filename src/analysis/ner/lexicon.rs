@@ -7,6 +7,7 @@
 // Fx hashing: these maps are keyed by words on the per-document path; SipHash's
 // protection against crafted keys is not needed for them.
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 
 use super::features::{mix, normalize, Lexicon};
 use crate::analysis::segment::tokenize;
@@ -102,16 +103,20 @@ impl Gazetteers {
 
     /// Token ranges of entries of any list, left to right, the longest at each token, not
     /// overlapping.
-    pub fn longest_matches(&self, lowers: &[String]) -> Vec<(usize, usize)> {
+    pub fn longest_matches<S: AsRef<str>>(&self, lowers: &[S]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut i = 0;
         while i < lowers.len() {
-            let longest = self.by_first.get(&lowers[i]).and_then(|entries| {
+            let longest = self.by_first.get(lowers[i].as_ref()).and_then(|entries| {
                 entries
                     .iter()
                     .filter(|(rest, _)| {
                         let n = rest.len();
-                        i + n < lowers.len() && lowers[i + 1..=i + n] == rest[..]
+                        i + n < lowers.len()
+                            && lowers[i + 1..=i + n]
+                                .iter()
+                                .zip(rest)
+                                .all(|(word, entry)| word.as_ref() == entry)
                     })
                     .map(|(rest, _)| rest.len())
                     .max()
@@ -222,7 +227,7 @@ impl Lexicon for NewsLexicon {
         self.gazetteers.holds_word("first_names", lower)
     }
 
-    fn lowercase_places(&self, lowers: &[String]) -> Vec<(usize, usize)> {
+    fn lowercase_places(&self, lowers: &[Cow<'_, str>]) -> Vec<(usize, usize)> {
         self.lowercase_places.longest_matches(lowers)
     }
 }

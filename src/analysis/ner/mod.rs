@@ -10,6 +10,8 @@ pub mod model;
 pub mod train;
 pub mod transformer;
 
+use std::borrow::Cow;
+
 use super::annotation::EntityType;
 use super::segment::Segmentation;
 use features::{normalize, Lexicon};
@@ -256,14 +258,17 @@ pub fn tag_lowercase_places(
         return;
     };
     let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
-    // Only words without capitals can be part of a match: the rest are not looked up.
-    let lowers: Vec<String> = (0..seg.tokens.len())
+    // Only words without capitals can be part of a match: the rest are not looked up. Plain
+    // lower-case ASCII words are their own normalized form, so most words are not copied.
+    let lowers: Vec<Cow<str>> = (0..seg.tokens.len())
         .map(|i| {
             let w = word(i);
-            if w.chars().any(char::is_uppercase) {
-                String::new()
+            if w.bytes().all(|b| b.is_ascii_lowercase()) {
+                Cow::Borrowed(w)
+            } else if w.chars().any(char::is_uppercase) {
+                Cow::Borrowed("")
             } else {
-                normalize(w)
+                Cow::Owned(normalize(w))
             }
         })
         .collect();
