@@ -467,3 +467,57 @@ fn an_attribution_inside_the_sentence_leaves_the_subject_in_the_content() {
         assert!(t.content.iter().all(|c| !c.text.contains("Monday")));
     }
 }
+
+#[test]
+fn a_sentence_that_ends_in_its_own_attribution_is_a_statement() {
+    let text = "Port to reopen\n\nThe port of Valdora will reopen on Monday after a three-week \
+                strike, the city's mayor said on Friday. Dock workers accepted a new pay offer \
+                late on Thursday, she said.\n\nHowever, the harbour will stay closed to cruise \
+                ships until April, a spokesman for the port added.\n\nThe company plans to add \
+                two routes next year, its chief executive has told investors.\n\nThe captain \
+                ignored three warnings from the coastguard, a court in Valdora has been told.\n";
+    let a = annotate(text);
+    let s = find(&a, "The port of Valdora will reopen on Monday");
+    assert_eq!(
+        s.content[0].text,
+        "The port of Valdora will reopen on Monday after a three-week strike"
+    );
+    assert_eq!(s.kind, StatementKind::Indirect);
+    assert_eq!(s.speaker.as_ref().unwrap().text, "the city's mayor");
+    assert_eq!(s.cue.as_ref().unwrap().text, "said");
+    let s = find(&a, "Dock workers accepted a new pay offer");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "she");
+    // The discourse adverb opening the sentence is left out of what was said.
+    let s = find(&a, "the harbour will stay closed");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "a spokesman for the port");
+    assert_eq!(s.cue.as_ref().unwrap().text, "added");
+    // An auxiliary belongs to the cue, not the speaker.
+    let s = find(&a, "The company plans to add two routes");
+    assert_eq!(s.speaker.as_ref().unwrap().text, "its chief executive");
+    assert_eq!(s.cue.as_ref().unwrap().text, "has told");
+    // Negative: in a passive (`a court … has been told`) the court heard it; it did not say it.
+    assert!(a.statements.iter().all(|s| s
+        .speaker
+        .as_ref()
+        .is_none_or(|sp| !sp.text.contains("court"))));
+}
+
+#[test]
+fn a_content_before_a_trailing_attribution_runs_from_the_sentence_start() {
+    let a = annotate(
+        "Travel notes\n\nWe flew from Kerala to San Francisco and it was nice, said Maria \
+         Okafor.\n\nBut the new timetable still favours the capital, she said.\n",
+    );
+    let s = find(&a, "We flew from Kerala");
+    assert_eq!(
+        s.content[0].text,
+        "We flew from Kerala to San Francisco and it was nice"
+    );
+    assert_eq!(speaker_entity_name(&a, s), Some("Maria Okafor"));
+    // Negative: a conjunction opening the sentence stays out of the content.
+    let t = find(&a, "the new timetable still favours the capital");
+    assert_eq!(
+        t.content[0].text,
+        "the new timetable still favours the capital"
+    );
+}
