@@ -209,7 +209,7 @@ fn capitals_named_by_demonym(
     places: &Places,
     groups: &mut [EntityGroup],
 ) {
-    let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
+    let word = |i: usize| seg.word(text, i);
     for i in 2..seg.tokens.len() {
         if !word(i).eq_ignore_ascii_case("capital") || !word(i - 2).eq_ignore_ascii_case("the") {
             continue;

@@ -490,7 +490,7 @@ fn titles_of(
     mention_of_token: &[Option<usize>],
     (first, last): (usize, usize),
 ) -> Vec<String> {
-    let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
+    let word = |i: usize| seg.word(text, i);
     let sentence = seg.sentences.partition_point(|s| s.tokens.1 <= first);
     let (sa, sb) = seg.sentences.get(sentence).map_or((0, 0), |s| s.tokens);
     let mut out = Vec::new();
@@ -570,7 +570,7 @@ mod tests {
     /// 2 LOC), as the tagger would report them.
     fn kyiv_tagged(text: &str, seg: &Segmentation, classes: &[usize]) -> Vec<TaggedMention> {
         let toks: Vec<usize> = (0..seg.tokens.len())
-            .filter(|&i| &text[seg.tokens[i].start..seg.tokens[i].end] == "Kyiv")
+            .filter(|&i| seg.word(text, i) == "Kyiv")
             .collect();
         assert_eq!(toks.len(), classes.len());
         toks.iter()

@@ -193,7 +193,7 @@ pub fn retype_places_tagged_as_people(text: &str, places: &Places, groups: &mut 
 
 /// Resolves the LOCATION entities of an article in place.
 pub fn resolve(text: &str, seg: &Segmentation, places: &Places, groups: &mut [EntityGroup]) {
-    let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
+    let word = |i: usize| seg.word(text, i);
     // Candidates per entity, narrowed by qualifiers (`Paris, Texas`).
     let mut cands: Vec<Option<Vec<&Place>>> = Vec::with_capacity(groups.len());
     for g in groups.iter() {

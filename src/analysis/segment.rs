@@ -49,6 +49,12 @@ impl Segmentation {
     pub fn paragraph_at(&self, byte: usize) -> usize {
         self.paragraphs.partition_point(|p| p.1 <= byte)
     }
+
+    /// The text of token `i` of `text`, the document this segmentation was made from.
+    pub fn word<'t>(&self, text: &'t str, i: usize) -> &'t str {
+        let t = &self.tokens[i];
+        &text[t.start..t.end]
+    }
 }
 
 /// Abbreviations that take a period and do not end a sentence by themselves.

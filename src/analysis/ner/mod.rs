@@ -113,7 +113,7 @@ pub fn tidy_span(
     (mut s0, mut e0): (usize, usize),
     class: usize,
 ) -> Option<TaggedMention> {
-    let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
+    let word = |i: usize| seg.word(text, i);
     // A name starts and ends with a word: stray symbols (emoji, dashes, the slash of a photo
     // credit `Jose Colon/Anadolu`) at the edges are not part of it.
     let has_word = |i: usize| word(i).chars().any(char::is_alphanumeric);
@@ -216,7 +216,7 @@ pub fn split_name_pairs(
     lexicon: &dyn Lexicon,
 ) {
     let person = CLASSES.iter().position(|c| *c == "PER");
-    let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
+    let word = |i: usize| seg.word(text, i);
     let capitalised = |w: &str| {
         w.chars().all(char::is_alphabetic) && w.chars().next().is_some_and(char::is_uppercase)
     };
@@ -257,7 +257,7 @@ pub fn tag_lowercase_places(
     let Some(location) = CLASSES.iter().position(|c| *c == "LOC") else {
         return;
     };
-    let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
+    let word = |i: usize| seg.word(text, i);
     // Only words without capitals can be part of a match: the rest are not looked up. Plain
     // lower-case ASCII words are their own normalized form, so most words are not copied.
     let lowers: Vec<Cow<str>> = (0..seg.tokens.len())
@@ -294,7 +294,7 @@ pub fn propagate(text: &str, seg: &Segmentation, tagged: &mut Vec<TaggedMention>
     // Fx hashing: these maps are keyed by words on the per-document path; SipHash's
     // protection against crafted keys is not needed for them.
     use rustc_hash::FxHashMap as HashMap;
-    let word = |i: usize| &text[seg.tokens[i].start..seg.tokens[i].end];
+    let word = |i: usize| seg.word(text, i);
     let mut known: HashMap<Vec<&str>, HashMap<usize, usize>> = HashMap::default();
     for m in tagged.iter() {
         let words: Vec<&str> = (m.tokens.0..m.tokens.1).map(word).collect();
