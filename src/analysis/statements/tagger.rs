@@ -232,6 +232,16 @@ impl<'a> Context<'a> {
         self.seg.tokens.partition_point(|t| t.end <= byte)
     }
 
+    /// The kind of a speaker phrase over tokens `first..last` that is not yet linked to a name:
+    /// a lone personal pronoun, or a nominal.
+    fn speaker_kind(&self, first: usize, last: usize) -> MentionKind {
+        if last == first + 1 && PRONOUNS.contains(&self.lower[first].as_str()) {
+            MentionKind::Pronoun
+        } else {
+            MentionKind::Nominal
+        }
+    }
+
     /// Whether token `i` is all letters (no digits, punctuation or quotation marks).
     fn is_letters(&self, i: usize) -> bool {
         self.lower[i].chars().all(char::is_alphabetic)
@@ -1186,15 +1196,12 @@ const TRAILING_CUES: &[&str] = &[
     "alleged",
     "told",
     "tweeted",
-    "wrote",
     "say",
 ];
 
 /// Words that may stand between a speaker and its trailing cue (`…, the firm has told the BBC.`);
 /// they belong to the cue.
-const AUXILIARIES: &[&str] = &[
-    "has", "have", "had", "also", "has", "was", "were", "been", "is",
-];
+const AUXILIARIES: &[&str] = &["has", "have", "had", "also", "was", "were", "been", "is"];
 
 /// Words that may follow a trailing cue before the sentence ends (`said on Friday`, `said in a
 /// statement`, `told reporters`).
@@ -1366,11 +1373,7 @@ fn trailing_attributions(ctx: &Context, found: &mut Vec<FoundStatement>) {
         let Some(content) = trim_content(ctx, (seg.tokens[first].start, clause.1)) else {
             continue;
         };
-        let kind = if s1 == s0 + 1 && PRONOUNS.contains(&ctx.lower[s0].as_str()) {
-            MentionKind::Pronoun
-        } else {
-            MentionKind::Nominal
-        };
+        let kind = ctx.speaker_kind(s0, s1);
         added.push(FoundStatement {
             kind: quotes::kind_of(ctx.text, &ctx.quotes, &[content]),
             content: vec![content],
@@ -1439,11 +1442,7 @@ fn prefer_trailing_attribution(ctx: &Context, found: &mut [FoundStatement]) {
             continue;
         }
         let speaker = (seg.tokens[comma + 1].start, seg.tokens[verb - 1].end);
-        let kind = if verb == comma + 2 && PRONOUNS.contains(&ctx.lower[comma + 1].as_str()) {
-            MentionKind::Pronoun
-        } else {
-            MentionKind::Nominal
-        };
+        let kind = ctx.speaker_kind(comma + 1, verb);
         let Some(content) = trim_content(ctx, (seg.tokens[sa].start, seg.tokens[comma - 1].end))
         else {
             continue;
@@ -1531,11 +1530,7 @@ fn assemble(ctx: &Context, spans: &[(usize, usize, usize)]) -> Vec<FoundStatemen
                 let b = possessor_runs_on_to_its_noun(ctx, b, &pieces);
                 let s = (a, b);
                 let (start, end) = byte(s);
-                let kind = if s.1 == s.0 + 1 && PRONOUNS.contains(&ctx.lower[s.0].as_str()) {
-                    MentionKind::Pronoun
-                } else {
-                    MentionKind::Nominal
-                };
+                let kind = ctx.speaker_kind(s.0, s.1);
                 SpeakerRef {
                     start,
                     end,
