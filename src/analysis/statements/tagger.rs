@@ -1387,7 +1387,7 @@ fn trailing_attributions(ctx: &Context, found: &mut Vec<FoundStatement>) {
         });
     }
     // What the tagger found inside an added content is mostly a verb it took for a cue
-    // (`a campaign operative decided to change course …, a source said.`); a nested statement
+    // (`the harbour master decided to close the quay …, a source said.`); a nested statement
     // with a speech verb (`Ada had told the police that …, a source said.`) stays.
     let speech = |st: &FoundStatement| {
         st.cue.is_some_and(|(_, e)| {
