@@ -34,12 +34,21 @@ const LABELS: [(u8, usize); 9] = [
 /// while they fit, as the model was trained (`joint_teacher.py`, as `teacher.py train --pack
 /// 256`), so that it reads each sentence among its neighbours.
 const MAX_PIECES: usize = 256;
-/// Windows run together, padded to the longest (windows are sorted by length first). Small
-/// batches pay: less padding, and the activations stay in cache. `cargo bench` (news-accurate,
-/// one core, words/s), entity transformer: with one sentence per window (the model before
-/// `--pack`), batch 16: 980, 4: 1,284, 2: 1,285; with packed 256-piece windows, batch 16: 1,133,
-/// 4: 1,199, 2: 1,151, 1: 1,691 and 1,577 (two runs).
-const BATCH: usize = 1;
+/// Window lengths the model is compiled for, in wordpieces: a window runs alone, padded to the
+/// shortest length that holds it (padding is masked; the logits come out equal to an unpadded
+/// run's, and so do all annotations of the benchmark's articles). tract picks its matrix kernels
+/// when it compiles: with the length symbolic it takes a generic one and re-derives shapes on
+/// every run; with a known length, kernels measured for it. `cargo bench --bench annotate --
+/// "annotate \(accurate\)"` (one core, words/s; one build, 2026-11-28, this machine drifting):
+/// one symbolic plan 1,424, 1,440, 1,434, 1,485; these four lengths 1,862, 1,734, 1,729; with 32
+/// added 1,863, 1,569; 64, 128, 256: 1,610; 96, 160, 256: 1,636; 256 alone (everything padded
+/// to it): 1,338. On UNER dev's short documents `gloss eval ner --model accurate` took 16.3–17.4 s
+/// of CPU against 15.0–17.4 s for the symbolic plan. Each length holds its own packed weights
+/// (about 40 MB): a one-article `gloss annotate --model accurate` peaks at about 400 MB, 267 MB
+/// with one plan. Earlier, with one symbolic plan (2026-11-27), batches of several windows were
+/// slower than one at a time (packed 256-piece windows, batch 16: 1,133, 4: 1,199, 2: 1,151,
+/// 1: 1,691).
+const WINDOW_LENGTHS: [usize; 4] = [64, 128, 192, MAX_PIECES];
 /// What a name span costs the decoder, in log-probability, per class (PER, ORG, LOC, MISC as
 /// `model::CLASSES`): a name must be surer than `O` by this much over its tokens, which drops
 /// weak one-off guesses (web text's acronyms and product names). `gloss eval ner --model
@@ -55,7 +64,8 @@ const MAX_WORD_CHARS: usize = 100;
 type Plan = std::sync::Arc<TypedSimplePlan>;
 
 pub struct TransformerTagger {
-    plan: Plan,
+    /// The model compiled for each of [`WINDOW_LENGTHS`], shortest first.
+    plans: Vec<(usize, Plan)>,
     /// Outputs of the model: entity logits, then statement logits if it has that head.
     heads: usize,
     vocab: HashMap<String, i64>,
@@ -104,18 +114,36 @@ impl TransformerTagger {
             .model_for_read(&mut std::io::Cursor::new(onnx))
             .map_err(fail)?;
         let symbols = model.symbols.clone();
-        let (b, s) = (symbols.sym("B"), symbols.sym("S"));
-        let shape = || i64::fact(&[b.clone().to_dim(), s.clone().to_dim()]);
-        let plan = model
+        let (batch, length) = (symbols.sym("B"), symbols.sym("S"));
+        let shape = || i64::fact(&[batch.clone().to_dim(), length.clone().to_dim()]);
+        // Decluttered again after the casts are folded, so that the dequantization's scaling is
+        // folded into the weights once, before the per-length plans share them.
+        let general = model
             .with_input_fact(0, shape().into())
             .and_then(|m| m.with_input_fact(1, shape().into()))
             .and_then(|m| m.with_input_fact(2, shape().into()))
             .and_then(|m| m.into_typed())
             .and_then(|m| m.into_decluttered())
             .and_then(fold_constant_casts)
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
+            .and_then(|m| m.into_decluttered())
             .map_err(fail)?;
+        let plans = WINDOW_LENGTHS
+            .iter()
+            .map(|&len| {
+                let dims: std::collections::HashMap<Symbol, TDim> =
+                    [(batch.clone(), 1.to_dim()), (length.clone(), len.to_dim())].into();
+                general
+                    .set_symbols(&dims)
+                    .and_then(|m| m.into_optimized())
+                    .and_then(|m| m.into_runnable())
+                    .map(|plan| (len, plan))
+                    .map_err(fail)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let plan = &plans
+            .last()
+            .ok_or_else(|| ModelError::Format("transformer: no window length".into()))?
+            .1;
         let heads = plan.model().outputs.len();
         let vocab: HashMap<String, i64> = vocab
             .lines()
@@ -132,7 +160,7 @@ impl TransformerTagger {
             cls: id("[CLS]")?,
             sep: id("[SEP]")?,
             unk: id("[UNK]")?,
-            plan,
+            plans,
             heads,
             vocab,
         })
@@ -151,8 +179,8 @@ impl TransformerTagger {
     /// Consecutive sentences share a window of at most `MAX_PIECES` wordpieces (`[CLS]` and
     /// `[SEP]` included) while they fit, and a longer sentence is cut at token boundaries — the
     /// windows every model here was trained on (contents run across sentences, speakers sit in
-    /// the one before, names read better among their neighbours). Windows of similar length run
-    /// `BATCH` at a time.
+    /// the one before, names read better among their neighbours). Each window runs alone, padded
+    /// to the shortest of `WINDOW_LENGTHS` that holds it.
     pub fn token_logits(
         &self,
         text: &str,
@@ -226,28 +254,24 @@ impl TransformerTagger {
             })
             .collect();
 
-        // Logits per head and token, batch by batch over windows sorted by length.
+        // Logits per head and token, window by window.
         let mut rows: Vec<Vec<Vec<f32>>> = vec![vec![Vec::new(); seg.tokens.len()]; self.heads];
-        let mut order: Vec<usize> = (0..windows.len()).collect();
-        order.sort_by_key(|&k| windows[k].ids.len());
-        for batch in order.chunks(BATCH) {
-            let len = batch
-                .iter()
-                .map(|&k| windows[k].ids.len())
-                .max()
-                .unwrap_or(0);
-            let mut ids = tract_ndarray::Array2::<i64>::zeros((batch.len(), len));
-            let mut cases = tract_ndarray::Array2::<i64>::from_elem((batch.len(), len), 3);
-            let mut mask = tract_ndarray::Array2::<i64>::zeros((batch.len(), len));
-            for (r, &k) in batch.iter().enumerate() {
-                for (c, (&id, &case)) in windows[k].ids.iter().zip(&windows[k].cases).enumerate() {
-                    ids[(r, c)] = id;
-                    cases[(r, c)] = case;
-                    mask[(r, c)] = 1;
-                }
+        for w in &windows {
+            let Some((len, plan)) = self.plans.iter().find(|(len, _)| *len >= w.ids.len()) else {
+                return Err(ModelError::Format(format!(
+                    "transformer: a window of {} pieces",
+                    w.ids.len()
+                )));
+            };
+            let mut ids = tract_ndarray::Array2::<i64>::zeros((1, *len));
+            let mut cases = tract_ndarray::Array2::<i64>::from_elem((1, *len), 3);
+            let mut mask = tract_ndarray::Array2::<i64>::zeros((1, *len));
+            for (c, (&id, &case)) in w.ids.iter().zip(&w.cases).enumerate() {
+                ids[(0, c)] = id;
+                cases[(0, c)] = case;
+                mask[(0, c)] = 1;
             }
-            let out = self
-                .plan
+            let out = plan
                 .run(tvec!(
                     ids.into_tvalue(),
                     cases.into_tvalue(),
@@ -261,11 +285,8 @@ impl TransformerTagger {
                     .to_plain_array_view::<f32>()
                     .map_err(|e| ModelError::Format(format!("transformer output: {e}")))?;
                 let num_labels = logits.shape().get(2).copied().unwrap_or(0);
-                for (r, &k) in batch.iter().enumerate() {
-                    let w = &windows[k];
-                    for (t, &p) in (w.tokens.0..w.tokens.1).zip(&w.first) {
-                        rows[t] = (0..num_labels).map(|l| logits[[r, p, l]]).collect();
-                    }
+                for (t, &p) in (w.tokens.0..w.tokens.1).zip(&w.first) {
+                    rows[t] = (0..num_labels).map(|l| logits[[0, p, l]]).collect();
                 }
             }
         }
@@ -540,21 +561,77 @@ mod tests {
             crate::analysis::EMBEDDED_ACCURATE_VOCAB,
         )
         .expect("embedded model loads");
-        let model = tagger.plan.model();
-        let casts: Vec<_> = model.nodes().iter().filter(|n| n.op_is::<Cast>()).collect();
-        // The plan still casts what comes with each request (the attention mask) ...
-        assert!(!casts.is_empty());
-        // ... but nothing it could have cast once, at load (the word-embedding table).
-        for cast in casts {
-            let from_constant = cast
-                .inputs
-                .iter()
-                .all(|i| model.node(i.node).op_is::<Const>());
-            assert!(
-                !from_constant,
-                "{} casts a constant on every run",
-                cast.name
-            );
+        assert_eq!(tagger.plans.len(), WINDOW_LENGTHS.len());
+        for (_, plan) in &tagger.plans {
+            let model = plan.model();
+            let casts: Vec<_> = model.nodes().iter().filter(|n| n.op_is::<Cast>()).collect();
+            // The plan still casts what comes with each request (the attention mask) ...
+            assert!(!casts.is_empty());
+            // ... but nothing it could have cast once, at load (the word-embedding table).
+            for cast in casts {
+                let from_constant = cast
+                    .inputs
+                    .iter()
+                    .all(|i| model.node(i.node).op_is::<Const>());
+                assert!(
+                    !from_constant,
+                    "{} casts a constant on every run",
+                    cast.name
+                );
+            }
+        }
+    }
+
+    /// A window runs padded to the shortest compiled length that holds it; the padding is
+    /// masked, so every length must give the same logits for the same pieces.
+    #[test]
+    fn padding_to_a_longer_window_length_leaves_the_logits_alone() {
+        let tagger = TransformerTagger::from_bytes(
+            crate::analysis::EMBEDDED_ACCURATE_MODEL,
+            crate::analysis::EMBEDDED_ACCURATE_VOCAB,
+        )
+        .expect("embedded model loads");
+        let words = [
+            "Maria", "Okafor", "said", "the", "port", "of", "Valdora", "reopens", ".",
+        ];
+        let mut pieces = vec![(tagger.cls, 3)];
+        for w in words {
+            for p in tagger.wordpieces(w) {
+                pieces.push((p, case_class(w)));
+            }
+        }
+        pieces.push((tagger.sep, 3));
+        let run = |len: usize, plan: &Plan| -> Vec<f32> {
+            let mut ids = tract_ndarray::Array2::<i64>::zeros((1, len));
+            let mut cases = tract_ndarray::Array2::<i64>::from_elem((1, len), 3);
+            let mut mask = tract_ndarray::Array2::<i64>::zeros((1, len));
+            for (c, &(id, case)) in pieces.iter().enumerate() {
+                ids[(0, c)] = id;
+                cases[(0, c)] = case;
+                mask[(0, c)] = 1;
+            }
+            let out = plan
+                .run(tvec!(
+                    ids.into_tvalue(),
+                    cases.into_tvalue(),
+                    mask.into_tvalue()
+                ))
+                .expect("model runs");
+            let logits = out[0].to_plain_array_view::<f32>().expect("f32 logits");
+            (0..pieces.len())
+                .flat_map(|p| (0..logits.shape()[2]).map(move |l| (p, l)))
+                .map(|(p, l)| logits[[0, p, l]])
+                .collect()
+        };
+        let (shortest, plan) = &tagger.plans[0];
+        let expected = run(*shortest, plan);
+        assert!(expected.iter().any(|&x| x != 0.0));
+        for (len, plan) in &tagger.plans[1..] {
+            let got = run(*len, plan);
+            assert_eq!(got.len(), expected.len());
+            for (a, b) in got.iter().zip(&expected) {
+                assert!((a - b).abs() < 1e-3, "length {len}: {a} against {b}");
+            }
         }
     }
 
