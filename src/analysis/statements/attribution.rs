@@ -14,6 +14,14 @@ pub struct FoundStatement {
     pub cue: Option<(usize, usize)>,
 }
 
+impl FoundStatement {
+    /// Every byte span the statement holds: its content pieces, its speaker and its cue.
+    pub fn spans(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let speaker = self.speaker.map(|sp| (sp.start, sp.end));
+        self.content.iter().copied().chain(speaker).chain(self.cue)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpeakerRef {
     pub start: usize,

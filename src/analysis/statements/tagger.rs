@@ -55,6 +55,11 @@ pub fn paragraphs(seg: &Segmentation) -> Vec<Paragraph> {
     out
 }
 
+/// Whether two token ranges touch, in either order (`the president said`, `said Ortiz`).
+fn side_by_side((a0, a1): (usize, usize), (b0, b1): (usize, usize)) -> bool {
+    a1 == b0 || b1 == a0
+}
+
 fn bin(d: usize) -> u64 {
     match d {
         0 => 0,
@@ -230,6 +235,11 @@ impl<'a> Context<'a> {
     /// The index of the token containing (or first after) byte offset `byte`.
     fn token_at(&self, byte: usize) -> usize {
         self.seg.tokens.partition_point(|t| t.end <= byte)
+    }
+
+    /// The tokens `first..last` (exclusive) a non-empty byte span `start..end` covers.
+    fn tokens_of(&self, (start, end): (usize, usize)) -> (usize, usize) {
+        (self.token_at(start), self.token_at(end - 1) + 1)
     }
 
     /// The kind of a speaker phrase over tokens `first..last` that is not yet linked to a name:
@@ -506,25 +516,19 @@ fn contents_reach_back_to_the_sentence_start(ctx: &Context, found: &mut [FoundSt
     /// clause the tagger rightly left out).
     const MAX_TAKEN_BACK: usize = 12;
     let seg = ctx.seg;
-    let taken: Vec<(usize, usize)> = found
-        .iter()
-        .flat_map(|st| {
-            let speaker = st.speaker.map(|sp| (sp.start, sp.end));
-            st.content.iter().copied().chain(speaker).chain(st.cue)
-        })
-        .collect();
+    let taken: Vec<(usize, usize)> = found.iter().flat_map(FoundStatement::spans).collect();
     for st in found.iter_mut() {
         let (Some((cs, ce)), Some(sp)) = (st.cue, st.speaker) else {
             continue;
         };
         let [(ps, pe)] = st.content[..] else { continue };
-        let (c0, c1) = (ctx.token_at(cs), ctx.token_at(ce - 1) + 1);
-        let (s0, s1) = (ctx.token_at(sp.start), ctx.token_at(sp.end - 1) + 1);
-        if s1 != c0 && c1 != s0 {
+        let (c0, c1) = ctx.tokens_of((cs, ce));
+        let (s0, s1) = ctx.tokens_of((sp.start, sp.end));
+        if !side_by_side((s0, s1), (c0, c1)) {
             continue;
         }
         let (a, b) = (s0.min(c0), s1.max(c1));
-        let (p0, p1) = (ctx.token_at(ps), ctx.token_at(pe - 1) + 1);
+        let (p0, p1) = ctx.tokens_of((ps, pe));
         let (sa, sb) = seg.sentences[ctx.sentence_of[a]].tokens;
         // Content, comma, attribution, and nothing but closing punctuation after it.
         let trailing = p1 < a
@@ -665,21 +669,17 @@ fn subject_before_inserted_attribution(ctx: &Context, found: &mut [FoundStatemen
     let taken: Vec<(usize, (usize, usize))> = found
         .iter()
         .enumerate()
-        .flat_map(|(k, st)| {
-            let speaker = st.speaker.map(|sp| (sp.start, sp.end));
-            let spans = st.content.iter().copied().chain(speaker).chain(st.cue);
-            spans.map(move |span| (k, span))
-        })
+        .flat_map(|(k, st)| st.spans().map(move |span| (k, span)))
         .collect();
     for (k, st) in found.iter_mut().enumerate() {
         let (Some((cs, ce)), Some(sp), Some(&(ps, _))) = (st.cue, st.speaker, st.content.first())
         else {
             continue;
         };
-        let (c0, c1) = (ctx.token_at(cs), ctx.token_at(ce - 1) + 1);
-        let (mut s0, s1) = (ctx.token_at(sp.start), ctx.token_at(sp.end - 1) + 1);
+        let (c0, c1) = ctx.tokens_of((cs, ce));
+        let (mut s0, s1) = ctx.tokens_of((sp.start, sp.end));
         // Speaker and cue side by side, in either order (`the president said`, `said Ortiz`).
-        if s1 != c0 && c1 != s0 {
+        if !side_by_side((s0, s1), (c0, c1)) {
             continue;
         }
         // A speaker before its cue that holds a comma ran back over the subject; one that ends
@@ -1006,7 +1006,7 @@ fn cue_phrases_run_to_that(ctx: &Context, found: &mut [FoundStatement]) {
         let (Some((cs, ce)), Some(&(ps, pe))) = (st.cue, st.content.first()) else {
             continue;
         };
-        let (p0, p1) = (ctx.token_at(ps), ctx.token_at(pe - 1) + 1);
+        let (p0, p1) = ctx.tokens_of((ps, pe));
         let cue_last = ctx.token_at(ce - 1);
         // Only with a medium named (`in a post`, `in a statement`): elsewhere `that` is as
         // often a relative pronoun (`criticized for policies that …`).
@@ -1051,7 +1051,7 @@ fn documents_belong_to_their_speaker(ctx: &Context, found: &mut [FoundStatement]
         let Some((cs, ce)) = st.cue else {
             continue;
         };
-        let (c0, c1) = (ctx.token_at(cs), ctx.token_at(ce - 1) + 1);
+        let (c0, c1) = ctx.tokens_of((cs, ce));
         let noun = (c0..c1.saturating_sub(1).min(c0 + MAX_BEFORE_NOUN + 1))
             .take_while(|&i| {
                 ctx.is_letters(i) && !ctx.cue_word[i] || DOCUMENTS.contains(&ctx.lower[i].as_str())
@@ -1102,7 +1102,7 @@ fn subjects_are_speakers(ctx: &Context, found: &mut [FoundStatement]) {
         if st.content.len() < 2 || st.content[1].0 < cs {
             continue;
         }
-        let (p0, p1) = (ctx.token_at(ps), ctx.token_at(pe - 1) + 1);
+        let (p0, p1) = ctx.tokens_of((ps, pe));
         let c0 = ctx.token_at(cs);
         let (sa, sb) = seg.sentences[ctx.sentence_of[p0]].tokens;
         if p0 != sa || p1 != c0 || c0 >= sb {
@@ -1418,7 +1418,7 @@ fn prefer_trailing_attribution(ctx: &Context, found: &mut [FoundStatement]) {
     let seg = ctx.seg;
     for st in found.iter_mut() {
         let Some((cs, ce)) = st.cue else { continue };
-        let (c0, c1) = (ctx.token_at(cs), ctx.token_at(ce - 1) + 1);
+        let (c0, c1) = ctx.tokens_of((cs, ce));
         let passive = c1 >= c0 + 2
             && BE.contains(&ctx.lower[c0].as_str())
             && (ctx.lower[c1 - 1].ends_with("ed") || ctx.lower[c1 - 1].ends_with("en"));
