@@ -104,6 +104,29 @@ fn fold_constant_casts(mut model: TypedModel) -> TractResult<TypedModel> {
     Ok(model)
 }
 
+/// Runs one window of `(piece id, case id)` pairs through a plan compiled for `len` pieces:
+/// the pieces first, then padding the attention mask hides.
+fn run_padded(
+    plan: &Plan,
+    len: usize,
+    pieces: impl Iterator<Item = (i64, i64)>,
+) -> Result<TVec<TValue>, ModelError> {
+    let mut ids = tract_ndarray::Array2::<i64>::zeros((1, len));
+    let mut cases = tract_ndarray::Array2::<i64>::from_elem((1, len), 3);
+    let mut mask = tract_ndarray::Array2::<i64>::zeros((1, len));
+    for (c, (id, case)) in pieces.take(len).enumerate() {
+        ids[(0, c)] = id;
+        cases[(0, c)] = case;
+        mask[(0, c)] = 1;
+    }
+    plan.run(tvec!(
+        ids.into_tvalue(),
+        cases.into_tvalue(),
+        mask.into_tvalue()
+    ))
+    .map_err(|e| ModelError::Format(format!("transformer run: {e}")))
+}
+
 impl TransformerTagger {
     /// Loads an ONNX model (inputs `input_ids`, `case_ids`, `attention_mask`; outputs `logits`
     /// and, from a shared encoder, `statement_logits`) and its wordpiece vocabulary (one piece
@@ -263,21 +286,11 @@ impl TransformerTagger {
                     w.ids.len()
                 )));
             };
-            let mut ids = tract_ndarray::Array2::<i64>::zeros((1, *len));
-            let mut cases = tract_ndarray::Array2::<i64>::from_elem((1, *len), 3);
-            let mut mask = tract_ndarray::Array2::<i64>::zeros((1, *len));
-            for (c, (&id, &case)) in w.ids.iter().zip(&w.cases).enumerate() {
-                ids[(0, c)] = id;
-                cases[(0, c)] = case;
-                mask[(0, c)] = 1;
-            }
-            let out = plan
-                .run(tvec!(
-                    ids.into_tvalue(),
-                    cases.into_tvalue(),
-                    mask.into_tvalue()
-                ))
-                .map_err(|e| ModelError::Format(format!("transformer run: {e}")))?;
+            let out = run_padded(
+                plan,
+                *len,
+                w.ids.iter().copied().zip(w.cases.iter().copied()),
+            )?;
             for (head, rows) in rows.iter_mut().enumerate() {
                 let logits = out
                     .get(head)
@@ -602,21 +615,7 @@ mod tests {
         }
         pieces.push((tagger.sep, 3));
         let run = |len: usize, plan: &Plan| -> Vec<f32> {
-            let mut ids = tract_ndarray::Array2::<i64>::zeros((1, len));
-            let mut cases = tract_ndarray::Array2::<i64>::from_elem((1, len), 3);
-            let mut mask = tract_ndarray::Array2::<i64>::zeros((1, len));
-            for (c, &(id, case)) in pieces.iter().enumerate() {
-                ids[(0, c)] = id;
-                cases[(0, c)] = case;
-                mask[(0, c)] = 1;
-            }
-            let out = plan
-                .run(tvec!(
-                    ids.into_tvalue(),
-                    cases.into_tvalue(),
-                    mask.into_tvalue()
-                ))
-                .expect("model runs");
+            let out = run_padded(plan, len, pieces.iter().copied()).expect("model runs");
             let logits = out[0].to_plain_array_view::<f32>().expect("f32 logits");
             (0..pieces.len())
                 .flat_map(|p| (0..logits.shape()[2]).map(move |l| (p, l)))
