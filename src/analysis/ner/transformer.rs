@@ -44,8 +44,8 @@ const MAX_PIECES: usize = 256;
 /// added 1,863, 1,569; 64, 128, 256: 1,610; 96, 160, 256: 1,636; 256 alone (everything padded
 /// to it): 1,338. On UNER dev's short documents `gloss eval ner --model accurate` took 16.3–17.4 s
 /// of CPU against 15.0–17.4 s for the symbolic plan. Each length holds its own packed weights
-/// (about 40 MB): a one-article `gloss annotate --model accurate` peaks at about 400 MB, 267 MB
-/// with one plan. Earlier, with one symbolic plan (2026-11-27), batches of several windows were
+/// (about 40 MB): a one-article `gloss annotate --model accurate` peaks at 387 MB, 267 MB with
+/// one plan. Earlier, with one symbolic plan (2026-11-27), batches of several windows were
 /// slower than one at a time (packed 256-piece windows, batch 16: 1,133, 4: 1,199, 2: 1,151,
 /// 1: 1,691).
 const WINDOW_LENGTHS: [usize; 4] = [64, 128, 192, MAX_PIECES];
@@ -163,11 +163,7 @@ impl TransformerTagger {
                     .map_err(fail)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let plan = &plans
-            .last()
-            .ok_or_else(|| ModelError::Format("transformer: no window length".into()))?
-            .1;
-        let heads = plan.model().outputs.len();
+        let heads = general.outputs.len();
         let vocab: HashMap<String, i64> = vocab
             .lines()
             .enumerate()
@@ -566,14 +562,18 @@ mod tests {
         assert_eq!(bio_spans(&tags), vec![(0, 1, 0), (2, 3, 0)]);
     }
 
-    #[test]
-    fn no_constant_is_cast_at_run_time() {
-        use tract_onnx::tract_core::ops::{cast::Cast, konst::Const};
-        let tagger = TransformerTagger::from_bytes(
+    fn embedded() -> TransformerTagger {
+        TransformerTagger::from_bytes(
             crate::analysis::EMBEDDED_ACCURATE_MODEL,
             crate::analysis::EMBEDDED_ACCURATE_VOCAB,
         )
-        .expect("embedded model loads");
+        .expect("embedded model loads")
+    }
+
+    #[test]
+    fn no_constant_is_cast_at_run_time() {
+        use tract_onnx::tract_core::ops::{cast::Cast, konst::Const};
+        let tagger = embedded();
         assert_eq!(tagger.plans.len(), WINDOW_LENGTHS.len());
         for (_, plan) in &tagger.plans {
             let model = plan.model();
@@ -599,11 +599,7 @@ mod tests {
     /// masked, so every length must give the same logits for the same pieces.
     #[test]
     fn padding_to_a_longer_window_length_leaves_the_logits_alone() {
-        let tagger = TransformerTagger::from_bytes(
-            crate::analysis::EMBEDDED_ACCURATE_MODEL,
-            crate::analysis::EMBEDDED_ACCURATE_VOCAB,
-        )
-        .expect("embedded model loads");
+        let tagger = embedded();
         let words = [
             "Maria", "Okafor", "said", "the", "port", "of", "Valdora", "reopens", ".",
         ];
