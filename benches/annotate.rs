@@ -129,7 +129,11 @@ fn bench(c: &mut Criterion) {
     // the unit the transformer's speed bar is stated in.
     let few: Vec<&String> = texts.iter().take(texts.len().div_ceil(10)).collect();
     let words: usize = few.iter().map(|t| t.split_whitespace().count()).sum();
-    analyzer.accurate_tagger().expect("accurate model loads");
+    let arithmetic = analyzer
+        .accurate_tagger()
+        .expect("accurate model loads")
+        .arithmetic();
+    eprintln!("accurate mode runs in {arithmetic} on this CPU");
     let mut g = c.benchmark_group("news-accurate");
     g.throughput(Throughput::Elements(words as u64));
     g.sample_size(10);
@@ -180,6 +184,23 @@ fn bench(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // The same in tract's f32 (`--accurate-arithmetic f32`), which CPUs without AVX-512 VNNI
+    // run: the int8 encoder's gain, measured in the same run.
+    if arithmetic != "f32" {
+        let f32_analyzer = gloss::analysis::Analyzer::embedded()
+            .expect("embedded model loads")
+            .with_accurate_arithmetic(gloss::analysis::ner::transformer::Arithmetic::F32);
+        f32_analyzer
+            .accurate_tagger()
+            .expect("accurate model loads");
+        g.bench_function("annotate (accurate, f32), words", |b| {
+            b.iter(|| {
+                docs.iter()
+                    .map(|d| f32_analyzer.annotate(d).map_or(0, |a| a.statements.len()))
+                    .sum::<usize>()
+            })
+        });
+    }
     g.finish();
 }
 

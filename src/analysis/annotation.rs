@@ -30,6 +30,9 @@ pub struct Annotation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ModelInfo {
     pub name: String,
+    /// The model's version; the accurate model's is followed by the arithmetic it ran in
+    /// (`3+int8` on CPUs with AVX-512 VNNI, `3+f32` elsewhere or with `--accurate-arithmetic
+    /// f32`), since the two differ in the last digits of its scores.
     pub version: String,
 }
 

@@ -124,6 +124,8 @@ pub struct Analyzer {
     /// use: the embedded ones unless a shell passes a file reader (`--accurate-model`; the core
     /// does no I/O); `None` when accurate mode is switched off.
     accurate_source: Option<Box<AccurateSource>>,
+    /// The arithmetic the accurate mode's encoder runs in.
+    accurate_arithmetic: ner::transformer::Arithmetic,
 }
 
 /// Gives the accurate mode's model files, or why it cannot.
@@ -194,7 +196,17 @@ impl Analyzer {
             default_tagger: TaggerChoice::Fast,
             accurate: std::sync::OnceLock::new(),
             accurate_source: Some(Box::new(|| Ok(AccurateFiles::embedded()))),
+            accurate_arithmetic: ner::transformer::Arithmetic::Auto,
         }
+    }
+
+    /// Sets the accurate mode's arithmetic (`--accurate-arithmetic`): by default int8 products
+    /// on CPUs with AVX-512 VNNI and f32 elsewhere; [`ner::transformer::Arithmetic::F32`] runs
+    /// tract's f32 on every CPU (slower; the reference the int8 encoder is tested against).
+    pub fn with_accurate_arithmetic(mut self, arithmetic: ner::transformer::Arithmetic) -> Self {
+        self.accurate_arithmetic = arithmetic;
+        self.accurate = std::sync::OnceLock::new();
+        self
     }
 
     /// Gives the analyzer another accurate model (`--accurate-model`) in place of the embedded
@@ -241,8 +253,12 @@ impl Analyzer {
                 Some(source) => {
                     let files = source()?;
                     let load = |onnx: &[u8]| {
-                        ner::transformer::TransformerTagger::from_bytes(onnx, &files.vocab)
-                            .map_err(|e| e.to_string())
+                        ner::transformer::TransformerTagger::with_arithmetic(
+                            onnx,
+                            &files.vocab,
+                            self.accurate_arithmetic,
+                        )
+                        .map_err(|e| e.to_string())
                     };
                     let entities = load(&files.entities)?;
                     // A model with both heads needs no second transformer.
@@ -326,9 +342,16 @@ impl Analyzer {
                 name: self.tagger.model.name.clone(),
                 version: self.tagger.model.version.clone(),
             },
+            // The arithmetic goes with the version (`3+int8`, `3+f32`): the two give slightly
+            // different logits, and a reader comparing runs should see which one ran.
             TaggerChoice::Accurate => annotation::ModelInfo {
                 name: ACCURATE_MODEL_NAME.to_string(),
-                version: ACCURATE_MODEL_VERSION.to_string(),
+                version: match self.accurate.get() {
+                    Some(Ok(models)) => {
+                        format!("{ACCURATE_MODEL_VERSION}+{}", models.entities.arithmetic())
+                    }
+                    _ => ACCURATE_MODEL_VERSION.to_string(),
+                },
             },
         }
     }

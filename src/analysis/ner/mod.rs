@@ -5,6 +5,7 @@
 //! CoNLL but dropped here, since gloss reports people, organizations and locations only.
 
 pub mod features;
+pub mod int8;
 pub mod lexicon;
 pub mod model;
 pub mod train;

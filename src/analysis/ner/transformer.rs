@@ -1,4 +1,6 @@
-//! The accurate tagger: a fine-tuned MiniLM (6 layers, 384 wide) run in pure Rust with tract.
+//! The accurate tagger: a fine-tuned MiniLM (6 layers, 384 wide) run in pure Rust: by gloss's
+//! own int8 encoder ([`super::int8`]) on CPUs with AVX-512 VNNI, by tract in f32 elsewhere (or
+//! when asked, [`Arithmetic::F32`]).
 //! Its encoder may carry a second head, for the statement stage
 //! ([`crate::analysis::statements::transformer`]): each window is then read once for both.
 //!
@@ -34,8 +36,9 @@ const LABELS: [(u8, usize); 9] = [
 /// while they fit, as the model was trained (`joint_teacher.py`, as `teacher.py train --pack
 /// 256`), so that it reads each sentence among its neighbours.
 const MAX_PIECES: usize = 256;
-/// Window lengths the model is compiled for, in wordpieces: a window runs alone, padded to the
-/// shortest length that holds it (padding is masked; the logits come out equal to an unpadded
+/// Window lengths tract compiles the model for (the f32 engine; the int8 one runs each window
+/// at its own length), in wordpieces: a window runs alone, padded to the shortest length that
+/// holds it (padding is masked; the logits come out equal to an unpadded
 /// run's, and so do all annotations of the benchmark's articles). tract picks its matrix kernels
 /// when it compiles: with the length symbolic it takes a generic one and re-derives shapes on
 /// every run; with a known length, kernels measured for it. `cargo bench --bench annotate --
@@ -63,9 +66,26 @@ const MAX_WORD_CHARS: usize = 100;
 
 type Plan = std::sync::Arc<TypedSimplePlan>;
 
+/// The arithmetic the encoder runs in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Arithmetic {
+    /// int8 products ([`super::int8`]) where the CPU has AVX-512 VNNI, f32 elsewhere.
+    #[default]
+    Auto,
+    /// f32 through tract on every CPU.
+    F32,
+}
+
+/// What runs the encoder.
+enum Engine {
+    /// gloss's own int8 encoder ([`super::int8`]).
+    Int8(super::int8::Int8Encoder),
+    /// tract, in f32: the model compiled for each of [`WINDOW_LENGTHS`], shortest first.
+    Tract(Vec<(usize, Plan)>),
+}
+
 pub struct TransformerTagger {
-    /// The model compiled for each of [`WINDOW_LENGTHS`], shortest first.
-    plans: Vec<(usize, Plan)>,
+    engine: Engine,
     /// Outputs of the model: entity logits, then statement logits if it has that head.
     heads: usize,
     vocab: HashMap<String, i64>,
@@ -132,6 +152,61 @@ impl TransformerTagger {
     /// and, from a shared encoder, `statement_logits`) and its wordpiece vocabulary (one piece
     /// per line).
     pub fn from_bytes(onnx: &[u8], vocab: &str) -> Result<Self, ModelError> {
+        Self::with_arithmetic(onnx, vocab, Arithmetic::Auto)
+    }
+
+    /// As [`Self::from_bytes`], in the given arithmetic. With [`Arithmetic::Auto`] a model the
+    /// int8 encoder cannot read (not the BERT layout `models/teacher/` exports) runs in f32.
+    pub fn with_arithmetic(
+        onnx: &[u8],
+        vocab: &str,
+        arithmetic: Arithmetic,
+    ) -> Result<Self, ModelError> {
+        let int8 = match arithmetic {
+            Arithmetic::Auto if super::int8::supported() => {
+                super::int8::Int8Encoder::from_onnx(onnx).ok()
+            }
+            _ => None,
+        };
+        let (engine, heads) = match int8 {
+            Some(encoder) => {
+                let heads = encoder.heads();
+                (Engine::Int8(encoder), heads)
+            }
+            None => Self::compile(onnx)?,
+        };
+        let vocab: HashMap<String, i64> = vocab
+            .lines()
+            .enumerate()
+            .map(|(i, w)| (w.to_string(), i as i64))
+            .collect();
+        let id = |w: &str| {
+            vocab
+                .get(w)
+                .copied()
+                .ok_or_else(|| ModelError::Format(format!("vocabulary lacks {w}")))
+        };
+        Ok(Self {
+            cls: id("[CLS]")?,
+            sep: id("[SEP]")?,
+            unk: id("[UNK]")?,
+            engine,
+            heads,
+            vocab,
+        })
+    }
+
+    /// The arithmetic this tagger runs in: `"int8"` or `"f32"`.
+    pub fn arithmetic(&self) -> &'static str {
+        match self.engine {
+            Engine::Int8(_) => "int8",
+            Engine::Tract(_) => "f32",
+        }
+    }
+
+    /// Compiles the model with tract for each of [`WINDOW_LENGTHS`]; gives the engine and the
+    /// number of heads.
+    fn compile(onnx: &[u8]) -> Result<(Engine, usize), ModelError> {
         let fail = |e: TractError| ModelError::Format(format!("transformer model: {e}"));
         let model = tract_onnx::onnx()
             .model_for_read(&mut std::io::Cursor::new(onnx))
@@ -163,26 +238,47 @@ impl TransformerTagger {
                     .map_err(fail)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let heads = general.outputs.len();
-        let vocab: HashMap<String, i64> = vocab
-            .lines()
-            .enumerate()
-            .map(|(i, w)| (w.to_string(), i as i64))
-            .collect();
-        let id = |w: &str| {
-            vocab
-                .get(w)
-                .copied()
-                .ok_or_else(|| ModelError::Format(format!("vocabulary lacks {w}")))
-        };
-        Ok(Self {
-            cls: id("[CLS]")?,
-            sep: id("[SEP]")?,
-            unk: id("[UNK]")?,
-            plans,
-            heads,
-            vocab,
-        })
+        Ok((Engine::Tract(plans), general.outputs.len()))
+    }
+
+    /// Runs one window of `(piece id, case id)` pairs: each head's logits, one row per piece.
+    fn run_window(&self, pieces: &[(i64, i64)]) -> Result<Vec<Vec<Vec<f32>>>, ModelError> {
+        match &self.engine {
+            Engine::Int8(encoder) => Ok(encoder
+                .run(pieces)?
+                .into_iter()
+                .map(|flat| {
+                    let labels = flat.len() / pieces.len().max(1);
+                    flat.chunks_exact(labels.max(1))
+                        .map(<[f32]>::to_vec)
+                        .collect()
+                })
+                .collect()),
+            Engine::Tract(plans) => {
+                let Some((len, plan)) = plans.iter().find(|(len, _)| *len >= pieces.len()) else {
+                    return Err(ModelError::Format(format!(
+                        "transformer: a window of {} pieces",
+                        pieces.len()
+                    )));
+                };
+                let out = run_padded(plan, *len, pieces.iter().copied())?;
+                (0..self.heads)
+                    .map(|head| {
+                        let logits = out
+                            .get(head)
+                            .ok_or_else(|| {
+                                ModelError::Format(format!("transformer lacks output {head}"))
+                            })?
+                            .to_plain_array_view::<f32>()
+                            .map_err(|e| ModelError::Format(format!("transformer output: {e}")))?;
+                        let labels = logits.shape().get(2).copied().unwrap_or(0);
+                        Ok((0..pieces.len())
+                            .map(|p| (0..labels).map(|l| logits[[0, p, l]]).collect())
+                            .collect())
+                    })
+                    .collect()
+            }
+        }
     }
 
     /// How many label sets the model gives per token: 1 for an entity model, 2 for one whose
@@ -276,26 +372,12 @@ impl TransformerTagger {
         // Logits per head and token, window by window.
         let mut rows: Vec<Vec<Vec<f32>>> = vec![vec![Vec::new(); seg.tokens.len()]; self.heads];
         for w in &windows {
-            let Some((len, plan)) = self.plans.iter().find(|(len, _)| *len >= w.ids.len()) else {
-                return Err(ModelError::Format(format!(
-                    "transformer: a window of {} pieces",
-                    w.ids.len()
-                )));
-            };
-            let out = run_padded(
-                plan,
-                *len,
-                w.ids.iter().copied().zip(w.cases.iter().copied()),
-            )?;
-            for (head, rows) in rows.iter_mut().enumerate() {
-                let logits = out
-                    .get(head)
-                    .ok_or_else(|| ModelError::Format(format!("transformer lacks output {head}")))?
-                    .to_plain_array_view::<f32>()
-                    .map_err(|e| ModelError::Format(format!("transformer output: {e}")))?;
-                let num_labels = logits.shape().get(2).copied().unwrap_or(0);
+            let pieces: Vec<(i64, i64)> =
+                w.ids.iter().copied().zip(w.cases.iter().copied()).collect();
+            let out = self.run_window(&pieces)?;
+            for (rows, logits) in rows.iter_mut().zip(&out) {
                 for (t, &p) in (w.tokens.0..w.tokens.1).zip(&w.first) {
-                    rows[t] = (0..num_labels).map(|l| logits[[0, p, l]]).collect();
+                    rows[t] = logits.get(p).cloned().unwrap_or_default();
                 }
             }
         }
@@ -562,20 +644,83 @@ mod tests {
         assert_eq!(bio_spans(&tags), vec![(0, 1, 0), (2, 3, 0)]);
     }
 
-    fn embedded() -> TransformerTagger {
-        TransformerTagger::from_bytes(
+    fn embedded(arithmetic: Arithmetic) -> TransformerTagger {
+        TransformerTagger::with_arithmetic(
             crate::analysis::EMBEDDED_ACCURATE_MODEL,
             crate::analysis::EMBEDDED_ACCURATE_VOCAB,
+            arithmetic,
         )
         .expect("embedded model loads")
+    }
+
+    /// tract's compiled plans of an f32 tagger.
+    fn plans(tagger: &TransformerTagger) -> &[(usize, Plan)] {
+        match &tagger.engine {
+            Engine::Tract(plans) => plans,
+            Engine::Int8(_) => panic!("an f32 tagger runs tract"),
+        }
+    }
+
+    /// `(piece, case)` pairs of a sentence, `[CLS]` and `[SEP]` included.
+    fn window(tagger: &TransformerTagger, words: &[&str]) -> Vec<(i64, i64)> {
+        let mut pieces = vec![(tagger.cls, 3)];
+        for w in words {
+            for p in tagger.wordpieces(w) {
+                pieces.push((p, case_class(w)));
+            }
+        }
+        pieces.push((tagger.sep, 3));
+        pieces
+    }
+
+    /// The int8 encoder (on CPUs that run it) reads the model as tract's f32 run does: the same
+    /// best label for almost every piece, and logits within a small distance.
+    #[test]
+    fn int8_logits_follow_the_f32_ones() {
+        let int8 = embedded(Arithmetic::Auto);
+        if int8.arithmetic() != "int8" {
+            eprintln!("skipped: this CPU runs the accurate model in f32");
+            return;
+        }
+        let f32 = embedded(Arithmetic::F32);
+        let words = [
+            "Maria", "Okafor", ",", "the", "harbour", "master", "of", "Valdora", ",", "told",
+            "the", "Coastal", "Shipping", "Board", "on", "Tuesday", "that", "the", "port", "would",
+            "reopen", "once", "the", "storm", "had", "passed", ".", "\u{201c}", "We", "are",
+            "ready", ",", "\u{201d}", "she", "said", ".",
+        ];
+        let pieces = window(&f32, &words);
+        let (a, b) = (
+            int8.run_window(&pieces).expect("int8 runs"),
+            f32.run_window(&pieces).expect("f32 runs"),
+        );
+        assert_eq!(a.len(), 2);
+        assert_eq!(a.len(), b.len());
+        for (head, (a, b)) in a.iter().zip(&b).enumerate() {
+            assert_eq!(a.len(), pieces.len());
+            let mut same = 0;
+            for (x, y) in a.iter().zip(b) {
+                assert_eq!(x.len(), y.len());
+                assert!(y.iter().any(|&v| v != 0.0));
+                same += usize::from(arg_max(x) == arg_max(y));
+                for (u, v) in x.iter().zip(y) {
+                    assert!((u - v).abs() < 1.0, "head {head}: {u} against {v}");
+                }
+            }
+            assert!(
+                same * 20 >= pieces.len() * 19,
+                "head {head}: {same} of {} agree",
+                pieces.len()
+            );
+        }
     }
 
     #[test]
     fn no_constant_is_cast_at_run_time() {
         use tract_onnx::tract_core::ops::{cast::Cast, konst::Const};
-        let tagger = embedded();
-        assert_eq!(tagger.plans.len(), WINDOW_LENGTHS.len());
-        for (_, plan) in &tagger.plans {
+        let tagger = embedded(Arithmetic::F32);
+        assert_eq!(plans(&tagger).len(), WINDOW_LENGTHS.len());
+        for (_, plan) in plans(&tagger) {
             let model = plan.model();
             let casts: Vec<_> = model.nodes().iter().filter(|n| n.op_is::<Cast>()).collect();
             // The plan still casts what comes with each request (the attention mask) ...
@@ -599,17 +744,11 @@ mod tests {
     /// masked, so every length must give the same logits for the same pieces.
     #[test]
     fn padding_to_a_longer_window_length_leaves_the_logits_alone() {
-        let tagger = embedded();
+        let tagger = embedded(Arithmetic::F32);
         let words = [
             "Maria", "Okafor", "said", "the", "port", "of", "Valdora", "reopens", ".",
         ];
-        let mut pieces = vec![(tagger.cls, 3)];
-        for w in words {
-            for p in tagger.wordpieces(w) {
-                pieces.push((p, case_class(w)));
-            }
-        }
-        pieces.push((tagger.sep, 3));
+        let pieces = window(&tagger, &words);
         let run = |len: usize, plan: &Plan| -> Vec<f32> {
             let out = run_padded(plan, len, pieces.iter().copied()).expect("model runs");
             let logits = out[0].to_plain_array_view::<f32>().expect("f32 logits");
@@ -618,10 +757,10 @@ mod tests {
                 .map(|(p, l)| logits[[0, p, l]])
                 .collect()
         };
-        let (shortest, plan) = &tagger.plans[0];
+        let (shortest, plan) = &plans(&tagger)[0];
         let expected = run(*shortest, plan);
         assert!(expected.iter().any(|&x| x != 0.0));
-        for (len, plan) in &tagger.plans[1..] {
+        for (len, plan) in &plans(&tagger)[1..] {
             let got = run(*len, plan);
             assert_eq!(got.len(), expected.len());
             for (a, b) in got.iter().zip(&expected) {
