@@ -138,10 +138,19 @@ struct Int8Matrix {
 /// The weights of an ONNX file, by name.
 struct Weights<'a> {
     init: HashMap<&'a str, &'a pb::TensorProto>,
-    /// Output of each `DequantizeLinear` → its (quantized, scale) inputs.
-    dequantized: HashMap<&'a str, (&'a str, &'a str)>,
+    /// Output of each `DequantizeLinear` → its inputs and axis.
+    dequantized: HashMap<&'a str, Dequantized<'a>>,
     /// Each `MatMul` node's name → its second input.
     matmul: HashMap<&'a str, &'a str>,
+}
+
+/// A `DequantizeLinear` node: `x = (q − zero) · scale`, one scale per slice along `axis`.
+#[derive(Clone, Copy)]
+struct Dequantized<'a> {
+    q: &'a str,
+    scale: &'a str,
+    zero: Option<&'a str>,
+    axis: i64,
 }
 
 fn bad(what: impl std::fmt::Display) -> ModelError {
@@ -165,18 +174,22 @@ impl<'a> Weights<'a> {
             .collect())
     }
 
+    /// A tensor's values, as many as its dimensions say (a file that says otherwise is
+    /// refused here rather than read out of bounds later).
     fn f32s(&self, name: &str) -> Result<Vec<f32>, ModelError> {
         let t = self.tensor(name)?;
         if t.data_type != 1 {
             return Err(bad(format!("{name} is not f32")));
         }
-        if !t.float_data.is_empty() {
-            return Ok(t.float_data.clone());
-        }
-        Ok(t.raw_data
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect())
+        let values: Vec<f32> = if t.float_data.is_empty() {
+            t.raw_data
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()
+        } else {
+            t.float_data.clone()
+        };
+        self.sized(name, values)
     }
 
     fn i8s(&self, name: &str) -> Result<Vec<i8>, ModelError> {
@@ -184,20 +197,51 @@ impl<'a> Weights<'a> {
         if t.data_type != 3 {
             return Err(bad(format!("{name} is not int8")));
         }
-        if !t.raw_data.is_empty() {
-            return Ok(t.raw_data.iter().map(|&b| b as i8).collect());
+        let values: Vec<i8> = if t.raw_data.is_empty() {
+            t.int32_data.iter().map(|&v| v as i8).collect()
+        } else {
+            t.raw_data.iter().map(|&b| b as i8).collect()
+        };
+        self.sized(name, values)
+    }
+
+    fn sized<T>(&self, name: &str, values: Vec<T>) -> Result<Vec<T>, ModelError> {
+        let expected: usize = self.dims(name)?.iter().product();
+        if values.len() == expected {
+            Ok(values)
+        } else {
+            Err(bad(format!(
+                "{name} holds {} values for {expected}",
+                values.len()
+            )))
         }
-        Ok(t.int32_data.iter().map(|&v| v as i8).collect())
+    }
+
+    /// The `DequantizeLinear` that yields `name`, if one does, checked to scale along `axis`
+    /// (1: a scale per column; 0: per row) with no zero point but 0.
+    fn dequantized(&self, name: &str, axis: i64) -> Result<Option<Dequantized<'a>>, ModelError> {
+        let Some(&d) = self.dequantized.get(name) else {
+            return Ok(None);
+        };
+        if d.axis != axis {
+            return Err(bad(format!("{name} is scaled along axis {}", d.axis)));
+        }
+        if let Some(zero) = d.zero {
+            if self.i8s(zero)?.iter().any(|&z| z != 0) {
+                return Err(bad(format!("{name} has non-zero zero points")));
+            }
+        }
+        Ok(Some(d))
     }
 
     /// A weight as int8 with one scale per column (per row of an embedding table, `per_row`):
     /// taken as stored behind a `DequantizeLinear`, or quantized here from f32.
     fn quantized(&self, name: &str, per_row: bool) -> Result<Int8Matrix, ModelError> {
-        if let Some(&(q, s)) = self.dequantized.get(name) {
+        if let Some(d) = self.dequantized(name, if per_row { 0 } else { 1 })? {
             return Ok(Int8Matrix {
-                dims: self.dims(q)?,
-                q: self.i8s(q)?,
-                scale: self.f32s(s)?,
+                dims: self.dims(d.q)?,
+                q: self.i8s(d.q)?,
+                scale: self.f32s(d.scale)?,
             });
         }
         let dims = self.dims(name)?;
@@ -228,9 +272,9 @@ impl<'a> Weights<'a> {
     }
 
     fn dequantize(&self, name: &str) -> Result<(Vec<usize>, Vec<f32>), ModelError> {
-        if let Some(&(q, s)) = self.dequantized.get(name) {
-            let dims = self.dims(q)?;
-            let (q, s) = (self.i8s(q)?, self.f32s(s)?);
+        if let Some(d) = self.dequantized(name, 0)? {
+            let dims = self.dims(d.q)?;
+            let (q, s) = (self.i8s(d.q)?, self.f32s(d.scale)?);
             let cols = dims.get(1).copied().unwrap_or(1);
             if s.len() * cols != q.len() {
                 return Err(bad(format!("{name}: one scale per row expected")));
@@ -290,8 +334,19 @@ impl Int8Encoder {
         };
         for node in &graph.node {
             match (node.op_type.as_str(), &node.input[..], &node.output[..]) {
-                ("DequantizeLinear", [q, s, ..], [out]) => {
-                    w.dequantized.insert(out.as_str(), (q.as_str(), s.as_str()));
+                ("DequantizeLinear", [q, scale, rest @ ..], [out]) => {
+                    let axis = node
+                        .attribute
+                        .iter()
+                        .find(|a| a.name == "axis")
+                        .map_or(1, |a| a.i);
+                    let d = Dequantized {
+                        q,
+                        scale,
+                        zero: rest.first().map(String::as_str),
+                        axis,
+                    };
+                    w.dequantized.insert(out.as_str(), d);
                 }
                 ("MatMul", [_, weight], _) => {
                     w.matmul.insert(node.name.as_str(), weight.as_str());
@@ -839,6 +894,47 @@ mod tests {
             power *= -x * x / k;
         }
         sum * 2.0 / std::f64::consts::PI.sqrt()
+    }
+
+    /// A model file is input: what does not hold together is refused, not read out of bounds.
+    #[test]
+    fn malformed_weights_are_refused() {
+        assert!(Int8Encoder::from_onnx(b"not an onnx file").is_err());
+        let tensor = |name: &str, data_type: i32, dims: Vec<i64>, raw: Vec<u8>| pb::TensorProto {
+            name: name.to_string(),
+            data_type,
+            dims,
+            raw_data: raw,
+            ..Default::default()
+        };
+        let tensors = [
+            tensor("short", 1, vec![2, 2], vec![0; 12]),
+            tensor("q", 3, vec![2, 2], vec![1; 4]),
+            tensor("s", 1, vec![2], vec![0; 8]),
+            tensor("z0", 3, vec![2], vec![0, 0]),
+            tensor("z1", 3, vec![2], vec![0, 1]),
+        ];
+        let mut w = Weights {
+            init: tensors.iter().map(|t| (t.name.as_str(), t)).collect(),
+            dequantized: HashMap::default(),
+            matmul: HashMap::default(),
+        };
+        let dq = |zero| Dequantized {
+            q: "q",
+            scale: "s",
+            zero: Some(zero),
+            axis: 1,
+        };
+        w.dequantized.insert("per_column", dq("z0"));
+        w.dequantized.insert("shifted", dq("z1"));
+        // Three values where the dimensions promise four.
+        assert!(w.f32s("short").is_err());
+        // A tensor read as another type than it holds.
+        assert!(w.i8s("s").is_err());
+        assert!(w.quantized("per_column", false).is_ok());
+        // Per column where per row is needed, and a zero point that is not 0.
+        assert!(w.quantized("per_column", true).is_err());
+        assert!(w.quantized("shifted", false).is_err());
     }
 
     #[test]
