@@ -35,10 +35,18 @@ pub struct EvalArgs {
     model: ModelArgs,
 }
 
+/// Says on stderr which model scores (stdout stays the reference scorers' report): the
+/// accurate model's version carries its arithmetic, whose scores differ in the last digits.
+fn say_which_model(analyzer: &Analyzer) {
+    let model = analyzer.model_info(analyzer.default_tagger());
+    eprintln!("gloss eval: model {} {}", model.name, model.version);
+}
+
 pub fn run(cmd: EvalCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         EvalCommand::Ner(a) => {
             let analyzer = a.model.analyzer()?;
+            say_which_model(&analyzer);
             let docs: Vec<NerDoc> = read_jsonl(&a.gold)?;
             let score = score_ner(&analyzer, &docs);
             print!("{}", score.report(&a.gold.display().to_string(), "gloss"));
@@ -46,6 +54,7 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<ExitCode> {
         }
         EvalCommand::Statements(a) => {
             let analyzer = a.model.analyzer()?;
+            say_which_model(&analyzer);
             let docs: Vec<QuoteDoc> = read_jsonl(&a.gold)?;
             let score = score_statements(&analyzer, &docs);
             print!("{}", score.report(&a.gold.display().to_string(), "gloss"));
