@@ -462,10 +462,7 @@ impl Int8Encoder {
                 .node
                 .iter()
                 .find(|n| {
-                    n.op_type == "MatMul"
-                        && add
-                            .input
-                            .contains(n.output.first().unwrap_or(&String::new()))
+                    n.op_type == "MatMul" && n.output.first().is_some_and(|o| add.input.contains(o))
                 })
                 .ok_or_else(|| bad(format!("output {} has no product", out.name)))?;
             let bias_name = add
