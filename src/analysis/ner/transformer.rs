@@ -1,15 +1,20 @@
-//! The accurate tagger: a fine-tuned MiniLM (6 layers, 384 wide) run in pure Rust: by gloss's
+//! The accurate tagger: a fine-tuned BERT-architecture encoder (the embedded one: MiniLM-L6,
+//! 6 layers, 384 wide) run in pure Rust: by gloss's
 //! own int8 encoder ([`super::int8`]) on CPUs with AVX-512 VNNI, by tract in f32 elsewhere (or
 //! when asked, [`Arithmetic::F32`]).
 //! Its encoder may carry a second head, for the statement stage
 //! ([`crate::analysis::statements::transformer`]): each window is then read once for both.
 //!
-//! It sees the same tokens as the fast tagger: each token is cut into BERT wordpieces (lower-
-//! cased, accents stripped, punctuation split, greedy longest match), consecutive sentences share
-//! a window of up to 256 pieces (a longer sentence is cut at token boundaries), and each token
-//! takes the label of its first piece; names are then decoded sentence by sentence.
-//! A 4-class case id (lower / Title / UPPER / other) goes with every piece, since the model is
-//! uncased and case carries much of what names are. Training and export: `models/teacher/`.
+//! It sees the same tokens as the fast tagger: each token is cut into pieces by the model's own
+//! vocabulary (a SentencePiece unigram one, cased: the most likely pieces after NFKC; or BERT's
+//! uncased wordpieces: lower-cased, accents stripped, punctuation split, greedy longest match),
+//! consecutive sentences share a window of up to 256 pieces (a longer sentence is cut at token
+//! boundaries), and each token takes the label of its first piece; names are then decoded
+//! sentence by sentence. A 4-class case id (lower / Title / UPPER / other) goes with every
+//! piece, since an uncased model needs it to see case (a cased one learns to use it or not).
+//! The unigram vocabulary is for encoders such as multilingual-e5-small
+//! (`models/teacher/e5_base.py`, `--accurate-model`); see `models/accurate/README.md`.
+//! Training and export: `models/teacher/`.
 
 use rustc_hash::FxHashMap as HashMap;
 use tract_onnx::prelude::*;
@@ -61,7 +66,8 @@ const WINDOW_LENGTHS: [usize; 4] = [64, 128, 192, MAX_PIECES];
 /// less (2026-11-28, others at 1.0): ORG 0.5: 94.16 / 76.40, **0.75: 94.25 / 76.73**; ORG 0: UNER
 /// 75.80; on UNER with ORG at 0.5, PER 0.5 or 1.5, LOC 0.5 or 1.5, MISC 0.5 or 2 gave 75.58–76.44.
 const SPAN_COSTS: [f32; 4] = [1.0, 0.75, 1.0, 1.0];
-/// A word longer than this is one `[UNK]`, as in BERT's tokenizer.
+/// A word longer than this is one `[UNK]`, as in BERT's tokenizer; a unigram vocabulary cuts
+/// only its first this many characters (a URL's first pieces are what the model needs of it).
 const MAX_WORD_CHARS: usize = 100;
 
 type Plan = std::sync::Arc<TypedSimplePlan>;
@@ -88,7 +94,7 @@ pub struct TransformerTagger {
     engine: Engine,
     /// Outputs of the model: entity logits, then statement logits if it has that head.
     heads: usize,
-    vocab: HashMap<String, i64>,
+    vocab: Vocabulary,
     cls: i64,
     sep: i64,
     unk: i64,
@@ -175,21 +181,12 @@ impl TransformerTagger {
             }
             None => Self::compile(onnx)?,
         };
-        let vocab: HashMap<String, i64> = vocab
-            .lines()
-            .enumerate()
-            .map(|(i, w)| (w.to_string(), i as i64))
-            .collect();
-        let id = |w: &str| {
-            vocab
-                .get(w)
-                .copied()
-                .ok_or_else(|| ModelError::Format(format!("vocabulary lacks {w}")))
-        };
+        let vocab = Vocabulary::parse(vocab)?;
+        let (cls, sep, unk) = vocab.specials()?;
         Ok(Self {
-            cls: id("[CLS]")?,
-            sep: id("[SEP]")?,
-            unk: id("[UNK]")?,
+            cls,
+            sep,
+            unk,
             engine,
             heads,
             vocab,
@@ -384,8 +381,16 @@ impl TransformerTagger {
         Ok(rows)
     }
 
-    /// BERT's uncased wordpieces of one token.
+    /// The pieces of one token, as the model's vocabulary cuts it.
     fn wordpieces(&self, word: &str) -> Vec<i64> {
+        match &self.vocab {
+            Vocabulary::WordPiece(vocab) => self.bert_wordpieces(vocab, word),
+            Vocabulary::Unigram(unigram) => unigram.pieces(word, self.unk),
+        }
+    }
+
+    /// BERT's uncased wordpieces of one token.
+    fn bert_wordpieces(&self, vocab: &HashMap<String, i64>, word: &str) -> Vec<i64> {
         let mut out = Vec::new();
         for part in basic_split(word) {
             if part.chars().count() > MAX_WORD_CHARS {
@@ -403,7 +408,7 @@ impl TransformerTagger {
                     } else {
                         format!("##{}", &part[start..end])
                     };
-                    if let Some(&id) = self.vocab.get(&sub) {
+                    if let Some(&id) = vocab.get(&sub) {
                         found = Some(id);
                         break;
                     }
@@ -425,6 +430,132 @@ impl TransformerTagger {
         if out.is_empty() {
             out.push(self.unk);
         }
+        out
+    }
+}
+
+/// How a model cuts a token into pieces, read from its vocabulary file.
+enum Vocabulary {
+    /// BERT's uncased wordpieces (MiniLM): one piece per line, `##` marking a continuation.
+    WordPiece(HashMap<String, i64>),
+    /// A SentencePiece unigram vocabulary (cased, as multilingual-e5's): a first line
+    /// `#unigram`, then `piece<TAB>log-probability` per line, ids counted from 0.
+    Unigram(Unigram),
+}
+
+impl Vocabulary {
+    fn parse(text: &str) -> Result<Self, ModelError> {
+        let mut lines = text.lines();
+        if text.starts_with(UNIGRAM_HEADER) {
+            lines.next();
+            return Unigram::parse(lines).map(Vocabulary::Unigram);
+        }
+        Ok(Vocabulary::WordPiece(
+            lines
+                .enumerate()
+                .map(|(i, w)| (w.to_string(), i as i64))
+                .collect(),
+        ))
+    }
+
+    /// The ids of the window's opening and closing pieces and of the unknown piece.
+    fn specials(&self) -> Result<(i64, i64, i64), ModelError> {
+        let names = match self {
+            Vocabulary::WordPiece(_) => ["[CLS]", "[SEP]", "[UNK]"],
+            Vocabulary::Unigram(_) => ["<s>", "</s>", "<unk>"],
+        };
+        let id = |w: &str| {
+            match self {
+                Vocabulary::WordPiece(v) => v.get(w).copied(),
+                Vocabulary::Unigram(u) => u.pieces.get(w).map(|&(id, _)| id),
+            }
+            .ok_or_else(|| ModelError::Format(format!("vocabulary lacks {w}")))
+        };
+        Ok((id(names[0])?, id(names[1])?, id(names[2])?))
+    }
+}
+
+/// First line of a unigram vocabulary file.
+const UNIGRAM_HEADER: &str = "#unigram";
+/// SentencePiece's word-start mark: every token is read as a word that follows a space.
+const WORD_START: char = '\u{2581}';
+
+/// A SentencePiece unigram model: a token is cut into the pieces whose summed log-probabilities
+/// are highest (Viterbi over its characters), after NFKC normalization and with a word-start
+/// mark before it — what Hugging Face `tokenizers` does with a `Unigram` model, an `NFKC`
+/// normalizer and a `Metaspace` pre-tokenizer (`prepend_scheme="always"`), the tokenizer the
+/// model was trained with. A character no piece covers is an unknown piece, scored as
+/// SentencePiece scores it (10 below the least likely piece); unknowns in a row make one.
+struct Unigram {
+    pieces: HashMap<String, (i64, f64)>,
+    /// The longest piece, in characters.
+    max_chars: usize,
+    unknown_score: f64,
+}
+
+impl Unigram {
+    fn parse<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Self, ModelError> {
+        let mut pieces = HashMap::default();
+        let (mut max_chars, mut least) = (1, f64::INFINITY);
+        for (id, line) in lines.enumerate() {
+            let (piece, score) = line
+                .rsplit_once('\t')
+                .and_then(|(p, s)| Some((p, s.parse::<f64>().ok()?)))
+                .ok_or_else(|| ModelError::Format(format!("unigram vocabulary line {}", id + 2)))?;
+            max_chars = max_chars.max(piece.chars().count());
+            least = least.min(score);
+            pieces.insert(piece.to_string(), (id as i64, score));
+        }
+        if pieces.is_empty() {
+            return Err(ModelError::Format("empty unigram vocabulary".into()));
+        }
+        Ok(Self {
+            pieces,
+            max_chars,
+            unknown_score: least - 10.0,
+        })
+    }
+
+    fn pieces(&self, word: &str, unk: i64) -> Vec<i64> {
+        let chars: Vec<char> = std::iter::once(WORD_START)
+            .chain(word.nfkc().map(|c| if c == ' ' { WORD_START } else { c }))
+            .take(MAX_WORD_CHARS + 1)
+            .collect();
+        let n = chars.len();
+        // best[i]: the highest score of pieces covering chars[..i], and the piece ending there.
+        let mut best: Vec<(f64, usize, i64)> = vec![(f64::NEG_INFINITY, 0, unk); n + 1];
+        best[0].0 = 0.0;
+        let mut piece = String::new();
+        for start in 0..n {
+            let from = best[start].0;
+            if from == f64::NEG_INFINITY {
+                continue;
+            }
+            let mut single = false;
+            piece.clear();
+            for end in start + 1..=n.min(start + self.max_chars) {
+                piece.push(chars[end - 1]);
+                if let Some(&(id, score)) = self.pieces.get(piece.as_str()) {
+                    single |= end == start + 1;
+                    if from + score > best[end].0 {
+                        best[end] = (from + score, start, id);
+                    }
+                }
+            }
+            if !single && from + self.unknown_score > best[start + 1].0 {
+                best[start + 1] = (from + self.unknown_score, start, unk);
+            }
+        }
+        let mut out = Vec::new();
+        let mut end = n;
+        while end > 0 {
+            let (_, start, id) = best[end];
+            if !(id == unk && out.last() == Some(&unk)) {
+                out.push(id);
+            }
+            end = start;
+        }
+        out.reverse();
         out
     }
 }
@@ -767,6 +898,28 @@ mod tests {
                 assert!((a - b).abs() < 1e-3, "length {len}: {a} against {b}");
             }
         }
+    }
+
+    #[test]
+    fn unigram_takes_the_most_likely_pieces() {
+        let vocab = "#unigram\n<s>\t0\n<pad>\t0\n</s>\t0\n<unk>\t0\n\u{2581}\t-3\n\u{2581}ab\t-2\n\
+                     a\t-4\nb\t-4\n\u{2581}a\t-3\nc\t-5.5\n";
+        let vocabulary = Vocabulary::parse(vocab).expect("parses");
+        assert_eq!(vocabulary.specials().expect("specials"), (0, 2, 3));
+        let Vocabulary::Unigram(unigram) = vocabulary else {
+            panic!("a unigram vocabulary")
+        };
+        // `▁ab` (-2) beats `▁a b` (-7) and `▁ a b` (-11).
+        assert_eq!(unigram.pieces("ab", 3), vec![5]);
+        assert_eq!(unigram.pieces("abc", 3), vec![5, 9]);
+        assert_eq!(unigram.pieces("ba", 3), vec![4, 7, 6]);
+        // NFKC first: full-width letters are the ASCII ones.
+        assert_eq!(unigram.pieces("\u{ff41}\u{ff42}", 3), vec![5]);
+        // Characters no piece covers are one unknown piece, however many in a row.
+        assert_eq!(unigram.pieces("xyz", 3), vec![4, 3]);
+        assert_eq!(unigram.pieces("axyc", 3), vec![8, 3, 9]);
+        // A vocabulary line without a score is refused, not read as a piece.
+        assert!(Vocabulary::parse("#unigram\n<s>\t0\nbroken\n").is_err());
     }
 
     #[test]
